@@ -1,0 +1,138 @@
+"""ActivityStreams vocabulary: context URLs, media types, and parsing of remote actors."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from activitypub.errors import ActivityPubError
+from activitypub.hosts import InvalidHost, host_of
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+ACTIVITY_JSON = "application/activity+json"
+LD_JSON = f'application/ld+json; profile="{AS_CONTEXT}"'
+ACTOR_TYPES = frozenset({"Person", "Group", "Application", "Service", "Organization"})
+MAX_NAME = 2_000
+MAX_SUMMARY = 20_000
+
+
+class InvalidDocument(ActivityPubError):
+    """A remote document that does not have the shape we require."""
+
+
+@dataclass(frozen=True)
+class RemoteActor:
+    id: str
+    type: str
+    preferred_username: str
+    name: str
+    summary: str
+    inbox: str
+    outbox: str | None
+    followers: str | None
+    following: str | None
+    shared_inbox: str | None
+    url: str | None
+    icon_url: str | None
+    manually_approves_followers: bool
+    discoverable: bool
+    key_id: str
+    public_key_pem: str
+
+
+def first(value: Any) -> Any:
+    """ActivityStreams allows a scalar or a list wherever one value is expected."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def id_of(value: Any) -> str | None:
+    """An embedded object counts as its id."""
+    value = first(value)
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
+def _text(doc: dict[str, Any], key: str, limit: int) -> str:
+    value = first(doc.get(key))
+    if not isinstance(value, str):
+        return ""
+    return value[:limit]
+
+
+def _same_host_url(doc_id: str, value: Any, field: str, *, required: bool = False) -> str | None:
+    url = id_of(value)
+    if url is None:
+        if required:
+            raise InvalidDocument(f"actor {doc_id} has no {field}")
+        return None
+    try:
+        host_of(url)
+    except InvalidHost as exc:
+        raise InvalidDocument(f"actor {doc_id} has an invalid {field}: {exc}") from exc
+    return url
+
+
+def parse_actor(doc: dict[str, Any]) -> RemoteActor:
+    """Validate a fetched actor document: its key must be its own and live on its host."""
+    actor_id = doc.get("id")
+    if not isinstance(actor_id, str):
+        raise InvalidDocument("actor document has no id")
+    try:
+        actor_host = host_of(actor_id)
+    except InvalidHost as exc:
+        raise InvalidDocument(f"actor id {actor_id!r} is not an http(s) URL") from exc
+    actor_type = first(doc.get("type"))
+    if actor_type not in ACTOR_TYPES:
+        raise InvalidDocument(f"{actor_id} is a {actor_type!r}, not an actor")
+    username = first(doc.get("preferredUsername"))
+    if not isinstance(username, str) or not username or len(username) > 255:
+        raise InvalidDocument(f"actor {actor_id} has no usable preferredUsername")
+    key = first(doc.get("publicKey"))
+    if not isinstance(key, dict):
+        raise InvalidDocument(f"actor {actor_id} has no publicKey")
+    key_id, owner, pem = key.get("id"), id_of(key.get("owner")), key.get("publicKeyPem")
+    if not isinstance(key_id, str) or not isinstance(pem, str) or "PUBLIC KEY" not in pem:
+        raise InvalidDocument(f"actor {actor_id} has an incomplete publicKey")
+    if owner is not None and owner != actor_id:
+        raise InvalidDocument(f"the key of {actor_id} is owned by {owner}")
+    try:
+        if host_of(key_id) != actor_host:
+            raise InvalidDocument(f"the key of {actor_id} lives on another host: {key_id}")
+    except InvalidHost as exc:
+        raise InvalidDocument(f"actor {actor_id} has an invalid key id {key_id!r}") from exc
+    endpoints = doc.get("endpoints")
+    shared_inbox = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    return RemoteActor(
+        id=actor_id,
+        type=actor_type,
+        preferred_username=username,
+        name=_text(doc, "name", MAX_NAME),
+        summary=_text(doc, "summary", MAX_SUMMARY),
+        inbox=_same_host_url(actor_id, doc.get("inbox"), "inbox", required=True) or "",
+        outbox=_same_host_url(actor_id, doc.get("outbox"), "outbox"),
+        followers=_same_host_url(actor_id, doc.get("followers"), "followers"),
+        following=_same_host_url(actor_id, doc.get("following"), "following"),
+        shared_inbox=_same_host_url(actor_id, shared_inbox, "sharedInbox"),
+        url=_same_host_url(actor_id, doc.get("url"), "url")
+        if isinstance(id_of(doc.get("url")), str)
+        else None,
+        icon_url=_icon_url(doc.get("icon")),
+        manually_approves_followers=doc.get("manuallyApprovesFollowers") is True,
+        discoverable=doc.get("discoverable") is True,
+        key_id=key_id,
+        public_key_pem=pem,
+    )
+
+
+def _icon_url(icon: Any) -> str | None:
+    icon = first(icon)
+    if isinstance(icon, dict):
+        icon = first(icon.get("url"))
+        if isinstance(icon, dict):
+            icon = icon.get("href")
+    if isinstance(icon, str) and icon.startswith(("https://", "http://")):
+        return icon
+    return None

@@ -1,0 +1,99 @@
+"""Wires every part of a node together: the only module that knows them all."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from activitypub.client import ActivityPubClient, OutboundPolicy
+from activitypub.signatures import HttpSignatureAuth
+from fedi import __version__
+from fedi.config import Settings
+from fedi.db.actors import Actor
+from fedi.db.migrate import migrate
+from fedi.domain.accounts import ensure_instance_actor
+from fedi.errors import FediError
+from fedi.urls import Urls
+from fedi.web import actors as actor_routes
+from fedi.web import pages
+from fedi.web.templating import STATIC_DIR
+from inbox.verify import verify_signed_request
+from webfinger import nodeinfo
+from webfinger import routes as webfinger_routes
+from webfinger.resolver import RemoteResolver
+
+
+@dataclass(frozen=True)
+class Node:
+    """Everything one running node holds for its lifetime."""
+
+    settings: Settings
+    urls: Urls
+    pool: Any
+    client: ActivityPubClient
+    resolver: RemoteResolver
+    instance_actor: Actor
+
+
+def user_agent(settings: Settings) -> str:
+    return f"fedi/{__version__} (+{settings.base_url}/)"
+
+
+@asynccontextmanager
+async def running_node(settings: Settings, pool: Any) -> AsyncIterator[Node]:
+    """Migrate, make sure the instance actor exists, and open the shared outbound client."""
+    await migrate(pool)
+    urls = Urls.for_settings(settings)
+    instance = await ensure_instance_actor(pool, urls, settings.host, settings.domain)
+    assert instance.private_key_pem is not None
+    signer = HttpSignatureAuth(instance.key_id, instance.private_key_pem)
+    policy = OutboundPolicy(allow_private_addresses=settings.allow_private_addresses)
+    async with ActivityPubClient(policy, user_agent=user_agent(settings)) as client:
+        resolver = RemoteResolver(
+            pool,
+            client,
+            local_domain=settings.domain,
+            signer=lambda: signer,
+            http_on_loopback=settings.allow_private_addresses,
+        )
+        yield Node(settings, urls, pool, client, resolver, instance)
+
+
+def create_app(node: Node) -> Starlette:
+    settings = node.settings
+
+    async def check_signed_fetch(request: Request) -> None:
+        if settings.authorized_fetch:
+            await verify_signed_request(request, None, node.resolver)
+
+    routes = [
+        *webfinger_routes.routes(node.pool, settings),
+        *nodeinfo.routes(node.pool, settings),
+        *actor_routes.routes(node.pool, settings, check_signed_fetch),
+        *pages.routes(settings),
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={FediError: _fedi_error, HTTPException: _http_error},
+    )
+    app.state.node = node
+    return app
+
+
+async def _fedi_error(request: Request, exc: Exception) -> Response:
+    status = exc.status if isinstance(exc, FediError) else 500
+    headers = {"WWW-Authenticate": 'Signature realm="fedi"'} if status == 401 else None
+    return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code)

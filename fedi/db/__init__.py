@@ -1,0 +1,1 @@
+"""Database access: the connection pool, migrations and plain-SQL queries returning dataclasses."""

@@ -1,0 +1,127 @@
+"""Queries on the actors table: local accounts, groups, the instance actor and cached remotes."""
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    uri: str
+    local: bool
+    actor_type: str
+    username: str
+    domain: str
+    display_name: str
+    summary: str
+    icon_url: str | None
+    url: str | None
+    inbox_url: str
+    outbox_url: str | None
+    followers_url: str | None
+    following_url: str | None
+    shared_inbox_url: str | None
+    manually_approves_followers: bool
+    discoverable: bool
+    key_id: str
+    public_key_pem: str
+    private_key_pem: str | None
+    fetched_at: datetime | None
+    key_refetched_at: datetime | None
+    created_at: datetime
+
+    @property
+    def handle(self) -> str:
+        return f"{self.username}@{self.domain}"
+
+
+_COLUMNS = ", ".join(f.name for f in fields(Actor))
+# Columns a caller supplies when creating or refreshing a row.
+_WRITABLE = tuple(
+    f.name
+    for f in fields(Actor)
+    if f.name not in ("id", "created_at", "fetched_at", "key_refetched_at", "local")
+)
+
+
+def _actor(row: Any) -> Actor | None:
+    return None if row is None else Actor(**dict(row))
+
+
+async def insert_local(conn: Any, **values: Any) -> Actor:
+    columns = [name for name in _WRITABLE if name in values]
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO actors (local, {', '.join(columns)}) VALUES (true, {placeholders})"  # noqa: S608
+        f" RETURNING {_COLUMNS}",
+        *(values[name] for name in columns),
+    )
+    actor = _actor(row)
+    assert actor is not None
+    return actor
+
+
+async def upsert_remote(conn: Any, **values: Any) -> Actor:
+    """Store a remote actor as last fetched; never overwrites a local row."""
+    columns = [name for name in _WRITABLE if name in values and name != "private_key_pem"]
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns if name != "uri")
+    row = await conn.fetchrow(
+        f"INSERT INTO actors (local, fetched_at, {', '.join(columns)})"  # noqa: S608
+        f" VALUES (false, now(), {placeholders})"
+        f" ON CONFLICT (uri) DO UPDATE SET fetched_at = now(), {updates}"
+        f" WHERE NOT actors.local RETURNING {_COLUMNS}",
+        *(values[name] for name in columns),
+    )
+    actor = _actor(row)
+    if actor is None:
+        raise ValueError(f"{values['uri']} is a local actor and cannot be overwritten")
+    return actor
+
+
+async def by_uri(conn: Any, uri: str) -> Actor | None:
+    return _actor(await conn.fetchrow(f"SELECT {_COLUMNS} FROM actors WHERE uri = $1", uri))  # noqa: S608
+
+
+async def by_key_id(conn: Any, key_id: str) -> Actor | None:
+    return _actor(await conn.fetchrow(f"SELECT {_COLUMNS} FROM actors WHERE key_id = $1", key_id))  # noqa: S608
+
+
+async def by_handle(conn: Any, username: str, domain: str) -> Actor | None:
+    return _actor(
+        await conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM actors WHERE lower(username) = lower($1) AND domain = $2",  # noqa: S608
+            username,
+            domain,
+        )
+    )
+
+
+async def local_by_username(
+    conn: Any, username: str, actor_type: str | None = None
+) -> Actor | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM actors WHERE local AND lower(username) = lower($1)"  # noqa: S608
+        " AND ($2::text IS NULL OR actor_type = $2)",
+        username,
+        actor_type,
+    )
+    return _actor(row)
+
+
+async def mark_key_refetched(conn: Any, actor_id: int) -> None:
+    await conn.execute("UPDATE actors SET key_refetched_at = now() WHERE id = $1", actor_id)
+
+
+async def claim_key_refetch(conn: Any, actor_id: int, min_interval_seconds: int) -> bool:
+    """Take the right to refetch a remote actor's key, at most once per interval (race-free)."""
+    claimed = await conn.fetchval(
+        "UPDATE actors SET key_refetched_at = now() WHERE id = $1 AND NOT local"
+        " AND (key_refetched_at IS NULL"
+        "      OR key_refetched_at < now() - make_interval(secs => $2))"
+        " RETURNING id",
+        actor_id,
+        float(min_interval_seconds),
+    )
+    return claimed is not None

@@ -1,0 +1,33 @@
+"""Queries on local sign-in accounts."""
+
+from typing import Any
+
+
+async def insert(conn: Any, actor_id: int, password_hash: str, is_admin: bool) -> None:
+    await conn.execute(
+        "INSERT INTO users (actor_id, password_hash, is_admin) VALUES ($1, $2, $3)",
+        actor_id,
+        password_hash,
+        is_admin,
+    )
+
+
+async def count(conn: Any) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM users"))
+
+
+async def count_active_since(conn: Any, days: int) -> int:
+    """Accounts created or posting within the window: the closest measure we have for now."""
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM users u WHERE u.created_at > now() - make_interval(days => $1)"
+            " OR EXISTS (SELECT 1 FROM posts p WHERE p.actor_id = u.actor_id"
+            "            AND p.created_at > now() - make_interval(days => $1))",
+            days,
+        )
+    )
+
+
+async def password_hash_for(conn: Any, actor_id: int) -> str | None:
+    value = await conn.fetchval("SELECT password_hash FROM users WHERE actor_id = $1", actor_id)
+    return None if value is None else str(value)

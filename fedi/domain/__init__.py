@@ -1,0 +1,1 @@
+"""Domain rules: what may happen to accounts, groups, spaces and posts, independent of transport."""

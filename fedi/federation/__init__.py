@@ -1,0 +1,1 @@
+"""Converters between this node's rows and ActivityPub documents."""

@@ -1,0 +1,1 @@
+"""Receiving: routes, verification, idempotent storage and dispatch of incoming activities."""

@@ -1,0 +1,1 @@
+"""Sending: publishing domain changes as activities and delivering them durably."""
