@@ -92,3 +92,13 @@ def test_malformed_setting_stops_start_up_with_one_line(first: NodeProcess) -> N
     result = first.cli("migrate")
     assert result.returncode == 2
     assert result.stderr.strip() == "fedi: error: FEDI_SCHEME: must be 'https' or 'http', got 'ftp'"
+
+
+def test_help_lists_every_command(first: NodeProcess) -> None:
+    result = first.cli("--help")
+    assert result.returncode == 0
+    for command in ("serve", "migrate", "user", "resolve"):
+        assert command in result.stdout
+    serve = first.cli("serve", "--help")
+    for option in ("--host", "--port", "--ssl-certfile", "--ssl-keyfile"):
+        assert option in serve.stdout

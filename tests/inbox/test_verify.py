@@ -147,6 +147,41 @@ async def test_unreachable_key_is_refused(
     assert "cannot find the key" in response.json()["error"]
 
 
+async def test_gotosocial_style_key_id_without_fragment(
+    verifying: tuple[Node, httpx.AsyncClient], remote: RemoteServer, mallory_keys: RemoteKeys
+) -> None:
+    _, http = verifying
+    uri = f"{remote.base_url}/users/gts"
+    key = {"id": f"{uri}/main-key", "owner": uri, "publicKeyPem": mallory_keys.public_pem}
+    remote.add_actor("gts", mallory_keys.public_pem, publicKey=key)
+    remote.documents["/users/gts/main-key"] = {
+        "id": uri,
+        "type": "Person",
+        "preferredUsername": "gts",
+        "publicKey": key,
+    }
+    signed = HttpSignatureAuth(f"{uri}/main-key", mallory_keys.private_pem)
+    response = await http.post("/inbox", content=activity(remote, "gts"), auth=signed)
+    assert response.status_code == 202, response.text
+    assert response.json()["signer"] == uri
+
+
+async def test_key_stub_pointing_at_an_actor_without_that_key_is_refused(
+    verifying: tuple[Node, httpx.AsyncClient], remote: RemoteServer, mallory_keys: RemoteKeys
+) -> None:
+    _, http = verifying
+    uri = f"{remote.base_url}/users/mallory"
+    remote.documents["/keys/stolen"] = {
+        "id": uri,
+        "type": "Person",
+        "publicKey": {"id": f"{remote.base_url}/keys/stolen", "owner": uri, "publicKeyPem": "x"},
+    }
+    signed = HttpSignatureAuth(f"{remote.base_url}/keys/stolen", mallory_keys.private_pem)
+    response = await http.post("/inbox", content=activity(remote, "mallory"), auth=signed)
+    assert response.status_code == 401
+    assert "does not publish the key" in response.json()["error"]
+
+
 async def test_rotated_key_is_refetched_at_most_once_per_five_minutes(
     verifying: tuple[Node, httpx.AsyncClient], remote: RemoteServer, mallory_keys: RemoteKeys
 ) -> None:
