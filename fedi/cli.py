@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # pgserver narrates every start-up step at INFO; only its warnings matter to an admin.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     if args.command == "serve" and bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         print("fedi: error: --ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
         return 2
