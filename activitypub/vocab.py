@@ -136,3 +136,110 @@ def _icon_url(icon: Any) -> str | None:
     if isinstance(icon, str) and icon.startswith(("https://", "http://")):
         return icon
     return None
+
+
+# Bounds on every list a remote controls; a document past one is refused, not truncated.
+MAX_RECIPIENTS = 500
+MAX_TAGS = 100
+MAX_ATTACHMENTS = 20
+MAX_CONTENT = 200_000
+NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question"})
+
+
+def id_list(value: Any, what: str, limit: int = MAX_RECIPIENTS) -> list[str]:
+    """A scalar, list, or embedded objects as a list of ids, refusing more than `limit`."""
+    items = value if isinstance(value, list) else ([] if value is None else [value])
+    if len(items) > limit:
+        raise InvalidDocument(f"{what} lists {len(items)} entries; at most {limit} are accepted")
+    ids = [id_of(item) for item in items]
+    return [item for item in ids if item is not None]
+
+
+@dataclass(frozen=True)
+class RemoteNote:
+    id: str
+    type: str
+    attributed_to: str
+    content: str
+    content_map: dict[str, str]
+    name: str
+    summary: str
+    sensitive: bool
+    in_reply_to: str | None
+    published: str | None
+    updated: str | None
+    url: str | None
+    conversation: str | None
+    to: list[str]
+    cc: list[str]
+    mentions: list[str]
+    hashtags: list[str]
+
+
+def parse_note(doc: Any) -> RemoteNote:
+    """A Note (or Article, Page, Question) with its shape and bounds checked."""
+    if not isinstance(doc, dict):
+        raise InvalidDocument("the object is not embedded")
+    note_id = doc.get("id")
+    if not isinstance(note_id, str):
+        raise InvalidDocument("the object has no id")
+    note_type = first(doc.get("type"))
+    if note_type not in NOTE_TYPES:
+        raise InvalidDocument(f"objects of type {note_type!r} are not posts")
+    author = id_list(doc.get("attributedTo"), "attributedTo", 5)
+    if not author:
+        raise InvalidDocument(f"{note_id} has no attributedTo")
+    content = first(doc.get("content"))
+    content = content if isinstance(content, str) else ""
+    content_map_raw = doc.get("contentMap")
+    content_map = (
+        {k: v for k, v in content_map_raw.items() if isinstance(k, str) and isinstance(v, str)}
+        if isinstance(content_map_raw, dict)
+        else {}
+    )
+    if not content and content_map:
+        content = next(iter(content_map.values()))
+    if len(content) > MAX_CONTENT or sum(len(v) for v in content_map.values()) > MAX_CONTENT:
+        raise InvalidDocument(f"{note_id} is longer than {MAX_CONTENT} characters")
+    tags = doc.get("tag")
+    tag_items = tags if isinstance(tags, list) else ([] if tags is None else [tags])
+    if len(tag_items) > MAX_TAGS:
+        raise InvalidDocument(f"{note_id} has {len(tag_items)} tags; at most {MAX_TAGS}")
+    attachments = doc.get("attachment")
+    if isinstance(attachments, list) and len(attachments) > MAX_ATTACHMENTS:
+        raise InvalidDocument(
+            f"{note_id} has {len(attachments)} attachments; at most {MAX_ATTACHMENTS}"
+        )
+    mentions, hashtags = [], []
+    for tag in tag_items:
+        if not isinstance(tag, dict):
+            continue
+        kind = first(tag.get("type"))
+        if kind == "Mention" and isinstance(tag.get("href"), str):
+            mentions.append(tag["href"])
+        elif kind == "Hashtag" and isinstance(tag.get("name"), str):
+            hashtags.append(tag["name"].lstrip("#")[:100])
+    name = first(doc.get("name"))
+    summary = first(doc.get("summary"))
+    url = doc.get("url")
+    url_value = id_of(url) if not (isinstance(url, dict) and "href" in url) else url.get("href")
+    conversation = doc.get("conversation") or doc.get("context")
+    return RemoteNote(
+        id=note_id,
+        type=note_type,
+        attributed_to=author[0],
+        content=content,
+        content_map=content_map,
+        name=name[:MAX_NAME] if isinstance(name, str) else "",
+        summary=summary[:MAX_NAME] if isinstance(summary, str) else "",
+        sensitive=doc.get("sensitive") is True,
+        in_reply_to=id_of(doc.get("inReplyTo")),
+        published=doc.get("published") if isinstance(doc.get("published"), str) else None,
+        updated=doc.get("updated") if isinstance(doc.get("updated"), str) else None,
+        url=url_value if isinstance(url_value, str) else None,
+        conversation=conversation if isinstance(conversation, str) else None,
+        to=id_list(doc.get("to"), "to"),
+        cc=id_list(doc.get("cc"), "cc"),
+        mentions=mentions,
+        hashtags=hashtags,
+    )

@@ -1,5 +1,6 @@
 """Wires every part of a node together: the only module that knows them all."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,8 +24,13 @@ from fedi.errors import FediError
 from fedi.urls import Urls
 from fedi.web import actors as actor_routes
 from fedi.web import pages
+from fedi.web import posts as post_routes
 from fedi.web.templating import STATIC_DIR
-from inbox.verify import verify_signed_request
+from inbox import routes as inbox_routes
+from inbox.verify import VerificationFailed, verify_signed_request
+from inbox.worker import InboxWorker
+from outbox.delivery import DeliveryWorker
+from outbox.publish import Publisher
 from webfinger import nodeinfo
 from webfinger import routes as webfinger_routes
 from webfinger.resolver import RemoteResolver
@@ -40,6 +46,20 @@ class Node:
     client: ActivityPubClient
     resolver: RemoteResolver
     instance_actor: Actor
+    publisher: Publisher
+
+    def inbox_worker(self) -> InboxWorker:
+        return InboxWorker(self.pool, self.resolver, self.settings, self.urls)
+
+    def delivery_worker(self) -> DeliveryWorker:
+        return DeliveryWorker(self.pool, self.client)
+
+    async def run_workers(self, stop: asyncio.Event, *, count: int = 1) -> None:
+        """Inbox and delivery workers until `stop` is set; several may share one database."""
+        async with asyncio.TaskGroup() as tasks:
+            for _ in range(count):
+                tasks.create_task(self.inbox_worker().run(stop))
+                tasks.create_task(self.delivery_worker().run(stop))
 
 
 def user_agent(settings: Settings) -> str:
@@ -63,20 +83,26 @@ async def running_node(settings: Settings, pool: Any) -> AsyncIterator[Node]:
             signer=lambda: signer,
             http_on_loopback=settings.allow_private_addresses,
         )
-        yield Node(settings, urls, pool, client, resolver, instance)
+        publisher = Publisher(pool, resolver, urls, settings)
+        yield Node(settings, urls, pool, client, resolver, instance, publisher)
 
 
 def create_app(node: Node) -> Starlette:
     settings = node.settings
 
-    async def check_signed_fetch(request: Request) -> None:
+    async def fetch_signer(request: Request) -> Actor | None:
+        if "signature" in request.headers or "signature-input" in request.headers:
+            return await verify_signed_request(request, None, node.resolver)
         if settings.authorized_fetch:
-            await verify_signed_request(request, None, node.resolver)
+            raise VerificationFailed("this node answers only signed requests (authorized fetch)")
+        return None
 
     routes = [
         *webfinger_routes.routes(node.pool, settings),
         *nodeinfo.routes(node.pool, settings),
-        *actor_routes.routes(node.pool, settings, check_signed_fetch),
+        *inbox_routes.routes(node.pool, settings, node.resolver),
+        *post_routes.routes(node.pool, settings, fetch_signer),
+        *actor_routes.routes(node.pool, settings, fetch_signer),
         *pages.routes(settings),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="on first start with no accounts, create an admin and print its password once",
     )
 
+    serve.add_argument(
+        "--no-workers", action="store_true", help="serve HTTP only; run `fedi worker` apart"
+    )
+
+    worker = commands.add_parser("worker", help="run extra inbox and delivery workers")
+    worker.add_argument("--count", type=int, default=1, help="pairs of workers to run (1)")
+
     commands.add_parser("migrate", help="apply pending database migrations")
 
     user = commands.add_parser("user", help="manage local accounts")
@@ -73,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": _migrate,
         "user": _user,
         "resolve": _resolve,
+        "worker": _worker,
     }
     try:
         return asyncio.run(commands[args.command](settings, args))
@@ -126,6 +134,24 @@ async def _resolve(settings: Settings, args: Any) -> int:
     return 0
 
 
+async def _worker(settings: Settings, args: Any) -> int:
+    from fedi.app import running_node
+
+    if args.count < 1:
+        print("fedi: error: --count must be at least 1", file=sys.stderr)
+        return 2
+    async with open_pool(settings, max_size=4 + 2 * args.count) as pool:
+        async with running_node(settings, pool) as node:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            print(f"fedi worker running {args.count} inbox and delivery worker(s)", flush=True)
+            await node.run_workers(stop, count=args.count)
+    print("fedi worker stopped", flush=True)
+    return 0
+
+
 async def _serve(settings: Settings, args: Any) -> int:
     import uvicorn
 
@@ -161,7 +187,14 @@ async def _serve(settings: Settings, args: Any) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
         print(f"fedi serving {settings.base_url} on {args.host}:{args.port}", flush=True)
-        await server.serve()
+        stop = asyncio.Event()
+        workers = None if args.no_workers else asyncio.create_task(node.run_workers(stop))
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            if workers is not None:
+                await workers
     print("fedi stopped", flush=True)
     return 0
 

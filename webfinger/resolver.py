@@ -137,6 +137,15 @@ class RemoteResolver:
                 return href
         raise ResolveError(f"WebFinger for {username}@{domain} names no ActivityPub actor")
 
+    async def fetch_object(self, uri: str) -> dict[str, Any]:
+        """A remote object fetched by its id, signed by the instance actor."""
+        if self._is_local(uri):
+            raise ResolveError(f"{uri} is local; read it from the database")
+        try:
+            return await self._client.get_object(uri, auth=self._signer())
+        except FetchError as exc:
+            raise ResolveError(f"could not fetch {uri}: {exc}") from exc
+
     async def _owner_of_key(self, key_id: str) -> str:
         """The actor a key id names: its URL without the fragment, or the owner the key names.
 
@@ -170,7 +179,7 @@ class RemoteResolver:
         if remote.id != uri:
             raise ResolveError(f"{uri} answered with another actor, {remote.id}")
         async with self._pool.acquire() as conn:
-            return await actors_db.upsert_remote(conn, **_columns(remote))
+            return await actors_db.upsert_remote(conn, **actor_columns(remote))
 
 
 def parse_acct(acct: str) -> tuple[str, str]:
@@ -185,7 +194,7 @@ def parse_acct(acct: str) -> tuple[str, str]:
         raise ResolveError(f"{acct!r} has an invalid host: {exc}") from exc
 
 
-def _columns(remote: RemoteActor) -> dict[str, Any]:
+def actor_columns(remote: RemoteActor) -> dict[str, Any]:
     return {
         "uri": remote.id,
         "actor_type": remote.type,

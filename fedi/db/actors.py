@@ -53,7 +53,7 @@ async def insert_local(conn: Any, **values: Any) -> Actor:
     columns = [name for name in _WRITABLE if name in values]
     placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
     row = await conn.fetchrow(
-        f"INSERT INTO actors (local, {', '.join(columns)}) VALUES (true, {placeholders})"  # noqa: S608
+        f"INSERT INTO actors (local, {', '.join(columns)}) VALUES (true, {placeholders})"
         f" RETURNING {_COLUMNS}",
         *(values[name] for name in columns),
     )
@@ -68,7 +68,7 @@ async def upsert_remote(conn: Any, **values: Any) -> Actor:
     placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns if name != "uri")
     row = await conn.fetchrow(
-        f"INSERT INTO actors (local, fetched_at, {', '.join(columns)})"  # noqa: S608
+        f"INSERT INTO actors (local, fetched_at, {', '.join(columns)})"
         f" VALUES (false, now(), {placeholders})"
         f" ON CONFLICT (uri) DO UPDATE SET fetched_at = now(), {updates}"
         f" WHERE NOT actors.local RETURNING {_COLUMNS}",
@@ -81,17 +81,26 @@ async def upsert_remote(conn: Any, **values: Any) -> Actor:
 
 
 async def by_uri(conn: Any, uri: str) -> Actor | None:
-    return _actor(await conn.fetchrow(f"SELECT {_COLUMNS} FROM actors WHERE uri = $1", uri))  # noqa: S608
+    return _actor(await conn.fetchrow(f"SELECT {_COLUMNS} FROM actors WHERE uri = $1", uri))
+
+
+async def by_id(conn: Any, actor_id: int) -> Actor | None:
+    return _actor(await conn.fetchrow(f"SELECT {_COLUMNS} FROM actors WHERE id = $1", actor_id))
+
+
+async def by_ids(conn: Any, actor_ids: list[int]) -> list[Actor]:
+    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM actors WHERE id = ANY($1)", actor_ids)
+    return [Actor(**dict(row)) for row in rows]
 
 
 async def by_key_id(conn: Any, key_id: str) -> Actor | None:
-    return _actor(await conn.fetchrow(f"SELECT {_COLUMNS} FROM actors WHERE key_id = $1", key_id))  # noqa: S608
+    return _actor(await conn.fetchrow(f"SELECT {_COLUMNS} FROM actors WHERE key_id = $1", key_id))
 
 
 async def by_handle(conn: Any, username: str, domain: str) -> Actor | None:
     return _actor(
         await conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM actors WHERE lower(username) = lower($1) AND domain = $2",  # noqa: S608
+            f"SELECT {_COLUMNS} FROM actors WHERE lower(username) = lower($1) AND domain = $2",
             username,
             domain,
         )
@@ -102,7 +111,7 @@ async def local_by_username(
     conn: Any, username: str, actor_type: str | None = None
 ) -> Actor | None:
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM actors WHERE local AND lower(username) = lower($1)"  # noqa: S608
+        f"SELECT {_COLUMNS} FROM actors WHERE local AND lower(username) = lower($1)"
         " AND ($2::text IS NULL OR actor_type = $2)",
         username,
         actor_type,

@@ -42,13 +42,3 @@ def actor_to_document(actor: Actor) -> dict[str, Any]:
     if actor.icon_url:
         doc["icon"] = {"type": "Image", "url": actor.icon_url}
     return doc
-
-
-def empty_collection(collection_id: str, total: int) -> dict[str, Any]:
-    """A collection whose items are not listed here (yet): the count alone."""
-    return {
-        "@context": AS_CONTEXT,
-        "id": collection_id,
-        "type": "OrderedCollection",
-        "totalItems": total,
-    }

@@ -3,7 +3,6 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import nh3
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -12,16 +11,71 @@ from starlette.routing import Route
 from activitypub.vocab import ACTIVITY_JSON
 from fedi.config import Settings
 from fedi.db import actors as actors_db
+from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
-from fedi.federation.actor_documents import actor_to_document, empty_collection
+from fedi.domain.html import sanitize
+from fedi.federation import collections
+from fedi.federation.actor_documents import actor_to_document
+from fedi.federation.collections import page_cursor
+from fedi.federation.notes import iso
 from fedi.web.negotiation import wants_activity_json
 from fedi.web.templating import templates
 
-# Checks a signed GET in authorized-fetch mode; raises when the request must be refused.
-SignedFetchCheck = Callable[[Request], Awaitable[None]]
+# The verified signer of a GET, None when unsigned; raises when the signature is bad, or when
+# authorized-fetch mode demands one.
+FetchSigner = Callable[[Request], Awaitable[Actor | None]]
 
 COLLECTIONS = ("outbox", "followers", "following")
+COUNTERS: dict[str, Callable[[Any, int], Awaitable[int]]] = {
+    "outbox": posts_db.count_public_by_actor,
+    "followers": follows_db.count_followers,
+    "following": follows_db.count_following,
+}
+
+
+async def _outbox_page(conn: Any, actor: Actor, max_id: int | None) -> tuple[list[Any], int | None]:
+    posts = await posts_db.public_by_actor_page(
+        conn, actor.id, max_id=max_id, limit=collections.PAGE_SIZE
+    )
+    items = [
+        {
+            "id": f"{post.uri}/activity",
+            "type": "Create",
+            "actor": actor.uri,
+            "published": iso(post.published_at),
+            "to": post.to_uris,
+            "cc": post.cc_uris,
+            "object": post.uri,
+        }
+        for post in posts
+    ]
+    return items, posts[-1].id if len(posts) == collections.PAGE_SIZE else None
+
+
+async def _followers_page(
+    conn: Any, actor: Actor, max_id: int | None
+) -> tuple[list[Any], int | None]:
+    rows = await follows_db.followers_page(
+        conn, actor.id, max_id=max_id, limit=collections.PAGE_SIZE
+    )
+    return [uri for _, uri in rows], rows[-1][0] if len(rows) == collections.PAGE_SIZE else None
+
+
+async def _following_page(
+    conn: Any, actor: Actor, max_id: int | None
+) -> tuple[list[Any], int | None]:
+    rows = await follows_db.following_page(
+        conn, actor.id, max_id=max_id, limit=collections.PAGE_SIZE
+    )
+    return [uri for _, uri in rows], rows[-1][0] if len(rows) == collections.PAGE_SIZE else None
+
+
+PAGERS: dict[str, Callable[[Any, Actor, int | None], Awaitable[tuple[list[Any], int | None]]]] = {
+    "outbox": _outbox_page,
+    "followers": _followers_page,
+    "following": _following_page,
+}
 
 
 def activity_response(document: dict[str, Any]) -> Response:
@@ -32,7 +86,7 @@ def activity_response(document: dict[str, Any]) -> Response:
     )
 
 
-def routes(pool: Any, settings: Settings, check_signed_fetch: SignedFetchCheck) -> list[Route]:
+def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Route]:
     async def find(actor_type: str, username: str) -> Actor | None:
         async with pool.acquire() as conn:
             return await actors_db.local_by_username(conn, username, actor_type)
@@ -45,14 +99,15 @@ def routes(pool: Any, settings: Settings, check_signed_fetch: SignedFetchCheck) 
         if wants_activity_json(request):
             # The instance actor stays readable unsigned: peers need its key to check ours.
             if actor.actor_type != "Application":
-                await check_signed_fetch(request)
+                await fetch_signer(request)
             return activity_response(actor_to_document(actor))
         return templates.TemplateResponse(
             request,
             "profile.html",
             {
                 "actor": actor,
-                "summary": Markup(nh3.clean(actor.summary)),  # noqa: S704 — sanitised just now
+                # Sanitised to the post allow-list just now, so safe to render as markup.
+                "summary": Markup(sanitize(actor.summary)),  # noqa: S704
                 "domain": settings.domain,
                 "instance_name": settings.instance_name,
                 "lang": settings.languages[0],
@@ -87,12 +142,16 @@ def routes(pool: Any, settings: Settings, check_signed_fetch: SignedFetchCheck) 
             name = request.path_params["collection"]
             if actor is None or name not in COLLECTIONS:
                 return JSONResponse({"error": "not found"}, status_code=404)
-            await check_signed_fetch(request)
-            total = 0
-            if name == "outbox":
-                async with pool.acquire() as conn:
-                    total = await posts_db.count_public_by_actor(conn, actor.id)
-            return activity_response(empty_collection(f"{actor.uri}/{name}", total))
+            await fetch_signer(request)
+            collection_id = f"{actor.uri}/{name}"
+            wants_page, max_id = page_cursor(dict(request.query_params))
+            async with pool.acquire() as conn:
+                if not wants_page:
+                    total = await COUNTERS[name](conn, actor.id)
+                    return activity_response(collections.collection(collection_id, total))
+                items, next_max_id = await PAGERS[name](conn, actor, max_id)
+            page_id = f"{collection_id}?page=true" + (f"&max_id={max_id}" if max_id else "")
+            return activity_response(collections.page(collection_id, page_id, items, next_max_id))
 
         return endpoint
 

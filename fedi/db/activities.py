@@ -1,0 +1,24 @@
+"""Activities this node published, as sent."""
+
+from typing import Any
+
+
+async def insert(
+    conn: Any, uri: str, actor_id: int, activity_type: str, object_uri: str | None, document: Any
+) -> int:
+    return int(
+        await conn.fetchval(
+            "INSERT INTO activities (uri, actor_id, activity_type, object_uri, document)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            uri,
+            actor_id,
+            activity_type,
+            object_uri,
+            document,
+        )
+    )
+
+
+async def document_by_uri(conn: Any, uri: str) -> dict[str, Any] | None:
+    value = await conn.fetchval("SELECT document FROM activities WHERE uri = $1", uri)
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,191 @@
+"""Writing, editing and deleting local posts: the rules, independent of how they travel."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fedi.db import actors as actors_db
+from fedi.db import posts as posts_db
+from fedi.db.actors import Actor
+from fedi.db.posts import Post
+from fedi.domain.html import MentionLink, RenderedText, render_plain_text
+from fedi.domain.visibility import addressing_for
+from fedi.errors import Forbidden, InvalidInput, NotFound
+from fedi.urls import Urls
+
+MAX_CHARACTERS = 5_000
+MAX_SUMMARY = 500
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LOCAL_VISIBILITIES = ("public", "unlisted", "followers", "direct", "local")
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    visibility: str = "public"
+    summary: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    # The same post in other languages, language code -> plain text.
+    translations: dict[str, str] = field(default_factory=dict)
+    in_reply_to_id: int | None = None
+
+
+def check_draft(draft: Draft) -> None:
+    if draft.visibility not in LOCAL_VISIBILITIES:
+        raise InvalidInput(
+            f"visibility must be one of {', '.join(LOCAL_VISIBILITIES)}, not {draft.visibility!r}"
+        )
+    if not draft.text.strip():
+        raise InvalidInput("a post needs some text")
+    if len(draft.text) > MAX_CHARACTERS:
+        raise InvalidInput(f"a post may have at most {MAX_CHARACTERS} characters")
+    if len(draft.summary) > MAX_SUMMARY:
+        raise InvalidInput(f"a content warning may have at most {MAX_SUMMARY} characters")
+    languages = [draft.language] if draft.language else []
+    for code in [*languages, *draft.translations]:
+        if not LANGUAGE.match(code):
+            raise InvalidInput(f"{code!r} is not a language code such as 'en' or 'pt-BR'")
+    if draft.translations and not draft.language:
+        raise InvalidInput("give the post's own language before adding translations")
+    for code, text in draft.translations.items():
+        if not text.strip() or len(text) > MAX_CHARACTERS:
+            raise InvalidInput(f"the {code} translation must have 1 to {MAX_CHARACTERS} characters")
+
+
+def render(
+    draft: Draft, urls: Urls, domain: str, mentions: dict[tuple[str, str], Actor]
+) -> tuple[RenderedText, dict[str, str]]:
+    """The post's HTML (with its mentions and tags) and its contentMap."""
+
+    def find(username: str, host: str) -> MentionLink | None:
+        actor = mentions.get((username.lower(), host))
+        if actor is None:
+            return None
+        return MentionLink(f"{actor.username}@{actor.domain}", actor.uri, actor.url or actor.uri)
+
+    def rendered(text: str) -> RenderedText:
+        return render_plain_text(text, base_url=urls.base, local_domain=domain, find_mention=find)
+
+    main = rendered(draft.text)
+    content_map = {}
+    if draft.language:
+        content_map[draft.language] = main.html
+        for code, text in draft.translations.items():
+            content_map[code] = rendered(text).html
+    return main, content_map
+
+
+async def visible_parent(conn: Any, author: Actor, post_id: int) -> Post:
+    parent = await posts_db.by_id(conn, post_id)
+    if parent is None:
+        raise NotFound("the post you reply to does not exist")
+    if parent.visibility in ("direct", "followers") and parent.actor_id != author.id:
+        mentioned = await posts_db.mentioned_actor_ids(conn, parent.id)
+        if author.id not in mentioned and parent.visibility == "direct":
+            raise NotFound("the post you reply to does not exist")
+    return parent
+
+
+async def write_post(
+    conn: Any,
+    urls: Urls,
+    domain: str,
+    author: Actor,
+    draft: Draft,
+    mentions: dict[tuple[str, str], Actor],
+) -> Post:
+    """Store a new local post with its mentions and tags (the caller holds the transaction)."""
+    check_draft(draft)
+    if not author.local:
+        raise Forbidden("only local accounts write posts here")
+    parent = (
+        await visible_parent(conn, author, draft.in_reply_to_id) if draft.in_reply_to_id else None
+    )
+    text, content_map = render(draft, urls, domain, mentions)
+    linked = {m.uri for m in text.mentions}
+    mentioned = [actor for actor in mentions.values() if actor.uri in linked]
+    if parent is not None and parent.actor_id != author.id:
+        # A reply reaches the author it answers, as in Mastodon, even if the text omits them.
+        parent_author = await actors_db.by_id(conn, parent.actor_id)
+        if parent_author is not None and parent_author.uri not in linked:
+            mentioned.append(parent_author)
+    post_id = await posts_db.next_id(conn)
+    uri = f"{author.uri}/statuses/{post_id}"
+    addressed = [actor.uri for actor in mentioned]
+    if draft.visibility in ("local",):
+        to: tuple[str, ...] = ()
+        cc: tuple[str, ...] = ()
+    else:
+        assert author.followers_url is not None
+        addressing = addressing_for(draft.visibility, author.followers_url, addressed)
+        to, cc = addressing.to, addressing.cc
+    post = await posts_db.insert(
+        conn,
+        id=post_id,
+        uri=uri,
+        actor_id=author.id,
+        local=True,
+        visibility=draft.visibility,
+        content=text.html,
+        summary=draft.summary.strip(),
+        sensitive=draft.sensitive or bool(draft.summary.strip()),
+        language=draft.language,
+        content_map=content_map,
+        source=draft.text,
+        url=f"{urls.base}/@{author.username}/{post_id}",
+        in_reply_to_uri=parent.uri if parent else None,
+        in_reply_to_id=parent.id if parent else None,
+        conversation=(parent.conversation if parent and parent.conversation else uri),
+        published_at=datetime.now(UTC),
+        to_uris=list(to),
+        cc_uris=list(cc),
+    )
+    await posts_db.set_mentions(conn, post.id, [actor.id for actor in mentioned])
+    await posts_db.set_tags(conn, post.id, list(text.tags))
+    return post
+
+
+async def own_post(conn: Any, author: Actor, post_id: int) -> Post:
+    post = await posts_db.by_id(conn, post_id)
+    if post is None:
+        raise NotFound("no such post")
+    if post.actor_id != author.id:
+        raise Forbidden("only its author may change a post")
+    return post
+
+
+async def edit_post(
+    conn: Any,
+    urls: Urls,
+    domain: str,
+    author: Actor,
+    post_id: int,
+    draft: Draft,
+    mentions: dict[tuple[str, str], Actor],
+) -> Post:
+    """Replace a post's text, keeping the previous version; visibility cannot change."""
+    check_draft(draft)
+    post = await own_post(conn, author, post_id)
+    if draft.visibility != post.visibility:
+        raise InvalidInput("an edit cannot change who a post is for")
+    text, content_map = render(draft, urls, domain, mentions)
+    updated = await posts_db.replace_content(
+        conn,
+        post,
+        content=text.html,
+        summary=draft.summary.strip(),
+        sensitive=draft.sensitive or bool(draft.summary.strip()),
+        language=draft.language,
+        content_map=content_map,
+        source=draft.text,
+    )
+    await posts_db.set_tags(conn, post.id, list(text.tags))
+    return updated
+
+
+async def delete_post(conn: Any, author: Actor, post_id: int) -> Post:
+    post = await own_post(conn, author, post_id)
+    await posts_db.delete(conn, post, author.uri)
+    return post

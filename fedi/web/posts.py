@@ -1,0 +1,91 @@
+"""Local posts served as ActivityPub Notes (to those allowed to see them) or as pages."""
+
+from typing import Any
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fedi.config import Settings
+from fedi.db import actors as actors_db
+from fedi.db import follows as follows_db
+from fedi.db import posts as posts_db
+from fedi.db.actors import Actor
+from fedi.db.posts import Post
+from fedi.federation import activities
+from fedi.federation.notes import post_to_note, with_context
+from fedi.web.actors import FetchSigner, activity_response
+from fedi.web.negotiation import wants_activity_json
+from fedi.web.templating import templates
+
+NOT_FOUND = {"error": "not found"}
+
+
+async def may_see(conn: Any, post: Post, viewer: Actor | None) -> bool:
+    """Whether a remote viewer (None: anonymous) may read a local post."""
+    if post.visibility in ("public", "unlisted"):
+        return True
+    if viewer is None or post.visibility in ("local", "members"):
+        return False
+    if viewer.id in await posts_db.mentioned_actor_ids(conn, post.id):
+        return True
+    if post.visibility == "followers":
+        return await follows_db.is_following(conn, viewer.id, post.actor_id)
+    return False
+
+
+def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Route]:
+    async def load(request: Request) -> tuple[Post, Actor] | None:
+        raw_id = request.path_params["post_id"]
+        if not raw_id.isdigit() or len(raw_id) > 18:
+            return None
+        async with pool.acquire() as conn:
+            post = await posts_db.by_id(conn, int(raw_id))
+            if post is None or not post.local:
+                return None
+            author = await actors_db.by_id(conn, post.actor_id)
+        if author is None or author.username.lower() != request.path_params["username"].lower():
+            return None
+        return post, author
+
+    async def note(request: Request) -> Response:
+        found = await load(request)
+        if found is None:
+            return JSONResponse(NOT_FOUND, status_code=404)
+        post, author = found
+        if not wants_activity_json(request):
+            if post.visibility not in ("public", "unlisted"):
+                return Response("Not found", status_code=404, media_type="text/plain")
+            return templates.TemplateResponse(
+                request,
+                "post.html",
+                {
+                    "post": post,
+                    "author": author,
+                    "content": Markup(post.content),  # noqa: S704 — sanitised when stored
+                    "domain": settings.domain,
+                    "instance_name": settings.instance_name,
+                    "lang": post.language or settings.languages[0],
+                },
+                headers={"Vary": "Accept"},
+            )
+        viewer = await fetch_signer(request)
+        async with pool.acquire() as conn:
+            if not await may_see(conn, post, viewer):
+                # The same answer as for a post that does not exist: existence is not leaked.
+                return JSONResponse(NOT_FOUND, status_code=404)
+            mentioned = await actors_db.by_ids(
+                conn, await posts_db.mentioned_actor_ids(conn, post.id)
+            )
+            tags = await posts_db.tags_of(conn, post.id)
+        document = post_to_note(post, author, mentioned, tags, settings.base_url)
+        if request.url.path.endswith("/activity"):
+            return activity_response(activities.create(author, document))
+        return activity_response(with_context(document))
+
+    return [
+        Route("/users/{username}/statuses/{post_id}", note, methods=["GET"]),
+        Route("/users/{username}/statuses/{post_id}/activity", note, methods=["GET"]),
+        Route("/@{username}/{post_id}", note, methods=["GET"]),
+    ]

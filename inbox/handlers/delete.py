@@ -1,0 +1,27 @@
+"""Delete: a post, or a whole remote account, goes away."""
+
+from typing import Any
+
+from fedi.db import posts as posts_db
+from inbox.handlers import HandlerContext, Refused, handler
+from inbox.handlers.common import object_id, require_same_host
+
+
+@handler("Delete")
+async def on_delete(ctx: HandlerContext, activity: dict[str, Any]) -> None:
+    target = object_id(activity)
+    require_same_host(target, ctx.signer)
+    if target == ctx.signer.uri:
+        # The account is gone: its posts become tombstones, its row (and follows, likes) goes.
+        await posts_db.delete_by_actor(ctx.conn, ctx.signer.id)
+        await posts_db.add_tombstone(ctx.conn, target, target)
+        await ctx.conn.execute("DELETE FROM actors WHERE id = $1 AND NOT local", ctx.signer.id)
+        return
+    post = await posts_db.by_uri(ctx.conn, target)
+    if post is None:
+        # Deleted before it reached us: remember, so a late Create is refused.
+        await posts_db.add_tombstone(ctx.conn, target, ctx.signer.uri)
+        return
+    if post.actor_id != ctx.signer.id:
+        raise Refused(f"only the author of {target} may delete it")
+    await posts_db.delete(ctx.conn, post, ctx.signer.uri)

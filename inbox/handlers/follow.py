@@ -1,0 +1,28 @@
+"""Follow: a remote actor asks to follow a local account."""
+
+from typing import Any
+
+from fedi.db import blocks as blocks_db
+from fedi.db import follows as follows_db
+from fedi.federation import activities
+from inbox.handlers import HandlerContext, Refused, handler
+from inbox.handlers.common import local_actor, object_id
+from outbox import recipients
+from outbox.publish import send
+
+
+@handler("Follow")
+async def on_follow(ctx: HandlerContext, activity: dict[str, Any]) -> None:
+    target = await local_actor(ctx, object_id(activity))
+    if target is None or target.actor_type == "Application":
+        raise Refused(f"{object_id(activity)} is not an account here that can be followed")
+    inbox = await recipients.personal_inbox(ctx.conn, ctx.signer, ctx.settings.domain)
+    follow_doc = activities.follow_document(activity["id"], ctx.signer.uri, target.uri)
+    if await blocks_db.is_blocked_by(ctx.conn, ctx.signer.id, target.id):
+        await send(ctx.conn, target, activities.answer(target, "Reject", follow_doc), inbox)
+        return
+    existing = await follows_db.between(ctx.conn, ctx.signer.id, target.id)
+    accepted = not target.manually_approves_followers or bool(existing and existing.accepted)
+    await follows_db.upsert(ctx.conn, activity["id"], ctx.signer.id, target.id, accepted=accepted)
+    if accepted:
+        await send(ctx.conn, target, activities.answer(target, "Accept", follow_doc), inbox)

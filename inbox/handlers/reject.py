@@ -1,0 +1,13 @@
+"""Reject: a remote account refuses (or removes) a local account's follow."""
+
+from typing import Any
+
+from fedi.db import follows as follows_db
+from inbox.handlers import HandlerContext, handler
+from inbox.handlers.common import answered_follow
+
+
+@handler("Reject")
+async def on_reject(ctx: HandlerContext, activity: dict[str, Any]) -> None:
+    follow = await answered_follow(ctx, activity)
+    await follows_db.remove(ctx.conn, follow.id)

@@ -1,0 +1,46 @@
+"""Update: an edited post, or an actor's changed profile."""
+
+from typing import Any
+
+from activitypub.vocab import ACTOR_TYPES, InvalidDocument, first, parse_actor
+from fedi.db import actors as actors_db
+from fedi.db import posts as posts_db
+from inbox.handlers import HandlerContext, Refused, handler
+from inbox.handlers.common import note_from, rendered_content, require_same_host
+from webfinger.resolver import actor_columns
+
+
+@handler("Update")
+async def on_update(ctx: HandlerContext, activity: dict[str, Any]) -> None:
+    obj = activity.get("object")
+    if isinstance(obj, dict) and first(obj.get("type")) in ACTOR_TYPES:
+        await _update_actor(ctx, obj)
+        return
+    note = await note_from(ctx, obj)
+    require_same_host(note.id, ctx.signer)
+    post = await posts_db.by_uri(ctx.conn, note.id)
+    if post is None:
+        return  # an edit of something we never kept
+    if post.actor_id != ctx.signer.id or note.attributed_to != ctx.signer.uri:
+        raise Refused(f"only the author of {note.id} may update it")
+    content, content_map = rendered_content(note)
+    await posts_db.replace_content(
+        ctx.conn,
+        post,
+        content=content,
+        summary=note.summary,
+        sensitive=note.sensitive or bool(note.summary),
+        language=post.language,
+        content_map=content_map,
+        source=None,
+    )
+
+
+async def _update_actor(ctx: HandlerContext, document: dict[str, Any]) -> None:
+    if document.get("id") != ctx.signer.uri:
+        raise Refused("an actor may only update itself")
+    try:
+        remote = parse_actor(document)
+    except InvalidDocument as exc:
+        raise Refused(str(exc)) from exc
+    await actors_db.upsert_remote(ctx.conn, **actor_columns(remote))

@@ -1,0 +1,266 @@
+"""Local actions: each domain change, its activity and its delivery rows in one transaction."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from activitypub.vocab import PUBLIC
+from fedi.config import Settings
+from fedi.db import activities as activities_db
+from fedi.db import actors as actors_db
+from fedi.db import blocks as blocks_db
+from fedi.db import deliveries as deliveries_db
+from fedi.db import follows as follows_db
+from fedi.db import posts as posts_db
+from fedi.db import reactions as reactions_db
+from fedi.db.actors import Actor
+from fedi.db.follows import Follow
+from fedi.db.posts import Post
+from fedi.domain import posts as posts_domain
+from fedi.domain.html import mentioned_handles
+from fedi.domain.posts import Draft
+from fedi.domain.visibility import FEDERATED
+from fedi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fedi.federation import activities
+from fedi.federation.notes import post_to_note
+from fedi.urls import Urls
+from outbox import recipients
+from webfinger.resolver import RemoteResolver, ResolveError
+
+log = logging.getLogger(__name__)
+
+
+async def send(conn: Any, actor: Actor, document: dict[str, Any], inboxes: list[str]) -> None:
+    """Record an activity this node publishes and queue it for each inbox (caller's transaction)."""
+    obj = document.get("object")
+    object_uri = obj.get("id") if isinstance(obj, dict) else obj
+    activity_id = await activities_db.insert(
+        conn, document["id"], actor.id, document["type"], object_uri, document
+    )
+    if inboxes:
+        await deliveries_db.enqueue(conn, activity_id, inboxes)
+
+
+@dataclass(frozen=True)
+class Publisher:
+    pool: Any
+    resolver: RemoteResolver
+    urls: Urls
+    settings: Settings
+
+    @property
+    def domain(self) -> str:
+        return self.settings.domain
+
+    async def _mentions(self, *texts: str) -> dict[tuple[str, str], Actor]:
+        """Resolve every handle the texts mention; unknown ones stay plain text."""
+        found: dict[tuple[str, str], Actor] = {}
+        for text in texts:
+            for username, host in mentioned_handles(text, self.domain):
+                key = (username.lower(), host)
+                if key in found:
+                    continue
+                try:
+                    found[key] = await self.resolver.actor_by_acct(f"{username}@{host}")
+                except ResolveError as exc:
+                    log.info("mention of %s@%s left as text: %s", username, host, exc)
+        return found
+
+    async def _post_audience(self, conn: Any, post: Post, author: Actor) -> list[str]:
+        if post.visibility not in FEDERATED:
+            return []
+        mentioned = await actors_db.by_ids(conn, await posts_db.mentioned_actor_ids(conn, post.id))
+        return await recipients.audience_inboxes(
+            conn,
+            author,
+            followers=post.visibility in ("public", "unlisted", "followers"),
+            actors=mentioned,
+            local_domain=self.domain,
+        )
+
+    async def note_for(self, conn: Any, post: Post, author: Actor) -> dict[str, Any]:
+        mentioned = await actors_db.by_ids(conn, await posts_db.mentioned_actor_ids(conn, post.id))
+        tags = await posts_db.tags_of(conn, post.id)
+        return post_to_note(post, author, mentioned, tags, self.urls.base)
+
+    async def _send_to(
+        self, conn: Any, actor: Actor, document: dict[str, Any], target: Actor
+    ) -> None:
+        """Send an activity aimed at one actor (Like, Follow, Accept, Block...) to its inbox."""
+        await send(
+            conn, actor, document, await recipients.personal_inbox(conn, target, self.domain)
+        )
+
+    async def post(self, author: Actor, draft: Draft) -> Post:
+        posts_domain.check_draft(draft)
+        mentions = await self._mentions(draft.text, *draft.translations.values())
+        async with self.pool.acquire() as conn, conn.transaction():
+            post = await posts_domain.write_post(
+                conn, self.urls, self.domain, author, draft, mentions
+            )
+            if post.visibility in FEDERATED:
+                note = await self.note_for(conn, post, author)
+                inboxes = await self._post_audience(conn, post, author)
+                await send(conn, author, activities.create(author, note), inboxes)
+        return post
+
+    async def edit(self, author: Actor, post_id: int, draft: Draft) -> Post:
+        mentions = await self._mentions(draft.text, *draft.translations.values())
+        async with self.pool.acquire() as conn, conn.transaction():
+            post = await posts_domain.edit_post(
+                conn, self.urls, self.domain, author, post_id, draft, mentions
+            )
+            if post.visibility in FEDERATED:
+                note = await self.note_for(conn, post, author)
+                inboxes = await self._post_audience(conn, post, author)
+                await send(conn, author, activities.update(author, note), inboxes)
+        return post
+
+    async def delete(self, author: Actor, post_id: int) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            post = await posts_domain.own_post(conn, author, post_id)
+            inboxes = await self._post_audience(conn, post, author)
+            await posts_domain.delete_post(conn, author, post_id)
+            if post.visibility in FEDERATED:
+                document = activities.delete(author, post.uri, post.to_uris, post.cc_uris)
+                await send(conn, author, document, inboxes)
+
+    async def _visible_post(self, conn: Any, actor: Actor, post_id: int) -> tuple[Post, Actor]:
+        post = await posts_db.by_id(conn, post_id)
+        if post is None:
+            raise NotFound("no such post")
+        author = await actors_db.by_id(conn, post.actor_id)
+        assert author is not None
+        if post.visibility in ("followers", "direct") and post.actor_id != actor.id:
+            mentioned = await posts_db.mentioned_actor_ids(conn, post.id)
+            follows = await follows_db.is_following(conn, actor.id, author.id)
+            if actor.id not in mentioned and not (post.visibility == "followers" and follows):
+                raise NotFound("no such post")
+        if await blocks_db.is_blocked_by(conn, actor.id, author.id):
+            raise Forbidden("the author has blocked you")
+        return post, author
+
+    async def like(self, actor: Actor, post_id: int) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            post, author = await self._visible_post(conn, actor, post_id)
+            uri = activities.new_id(actor, "likes")
+            if await reactions_db.add(conn, "likes", uri, actor.id, post.id) is None:
+                return  # already liked: nothing new to say
+            if post.visibility in FEDERATED or not post.local:
+                document = activities.simple(actor, "Like", post.uri, uri)
+                await self._send_to(conn, actor, document, author)
+
+    async def unlike(self, actor: Actor, post_id: int) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            post, author = await self._visible_post(conn, actor, post_id)
+            like = await reactions_db.find(conn, "likes", actor.id, post.id)
+            if like is None:
+                return
+            await reactions_db.remove(conn, "likes", like.id)
+            original = activities.simple(actor, "Like", post.uri, like.uri)
+            await self._send_to(conn, actor, activities.undo(actor, original), author)
+
+    async def boost(self, actor: Actor, post_id: int) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            post, author = await self._visible_post(conn, actor, post_id)
+            if post.visibility not in ("public", "unlisted"):
+                raise InvalidInput("only public and unlisted posts can be boosted")
+            uri = activities.new_id(actor, "announces")
+            if await reactions_db.add(conn, "boosts", uri, actor.id, post.id) is None:
+                return
+            document = self._announce(actor, author, post.uri, uri)
+            inboxes = await recipients.audience_inboxes(
+                conn, actor, followers=True, actors=[author], local_domain=self.domain
+            )
+            await send(conn, actor, document, inboxes)
+
+    def _announce(self, actor: Actor, author: Actor, post_uri: str, uri: str) -> dict[str, Any]:
+        return activities.simple(
+            actor, "Announce", post_uri, uri, to=[PUBLIC], cc=[author.uri, actor.followers_url]
+        )
+
+    async def unboost(self, actor: Actor, post_id: int) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            post, author = await self._visible_post(conn, actor, post_id)
+            boost = await reactions_db.find(conn, "boosts", actor.id, post.id)
+            if boost is None:
+                return
+            await reactions_db.remove(conn, "boosts", boost.id)
+            original = self._announce(actor, author, post.uri, boost.uri)
+            inboxes = await recipients.audience_inboxes(
+                conn, actor, followers=True, actors=[author], local_domain=self.domain
+            )
+            await send(conn, actor, activities.undo(actor, original), inboxes)
+
+    async def follow(self, follower: Actor, target: Actor) -> Follow:
+        if follower.id == target.id:
+            raise InvalidInput("you cannot follow yourself")
+        async with self.pool.acquire() as conn, conn.transaction():
+            if await blocks_db.is_blocked_by(conn, follower.id, target.id):
+                raise Forbidden("this account has blocked you")
+            existing = await follows_db.between(conn, follower.id, target.id)
+            if existing is not None:
+                return existing
+            uri = activities.new_id(follower, "follows")
+            # A local account that does not review followers accepts at once; remote ones answer.
+            accepted = target.local and not target.manually_approves_followers
+            follow = await follows_db.upsert(conn, uri, follower.id, target.id, accepted=accepted)
+            if not target.local:
+                document = activities.follow_document(uri, follower.uri, target.uri)
+                await self._send_to(conn, follower, document, target)
+        return follow
+
+    async def unfollow(self, follower: Actor, target: Actor) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            follow = await follows_db.between(conn, follower.id, target.id)
+            if follow is None:
+                return
+            await follows_db.remove(conn, follow.id)
+            if not target.local:
+                original = activities.follow_document(follow.uri, follower.uri, target.uri)
+                await self._send_to(conn, follower, activities.undo(follower, original), target)
+
+    async def _pending(self, conn: Any, followee: Actor, follow_id: int) -> tuple[Follow, Actor]:
+        follow = await follows_db.by_id(conn, follow_id)
+        if follow is None or follow.followee_id != followee.id:
+            raise NotFound("no such follow request")
+        follower = await actors_db.by_id(conn, follow.follower_id)
+        assert follower is not None
+        return follow, follower
+
+    async def answer_follow(self, followee: Actor, follow_id: int, *, accept: bool) -> None:
+        """Accept or reject a follow request sent to a local account."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            follow, follower = await self._pending(conn, followee, follow_id)
+            if accept:
+                if follow.accepted:
+                    raise Conflict("this follow request was already accepted")
+                await follows_db.accept(conn, follow.id)
+            else:
+                await follows_db.remove(conn, follow.id)
+            if not follower.local:
+                original = activities.follow_document(follow.uri, follower.uri, followee.uri)
+                verdict = activities.answer(followee, "Accept" if accept else "Reject", original)
+                await self._send_to(conn, followee, verdict, follower)
+
+    async def block(self, blocker: Actor, target: Actor) -> None:
+        if blocker.id == target.id:
+            raise InvalidInput("you cannot block yourself")
+        async with self.pool.acquire() as conn, conn.transaction():
+            uri = activities.new_id(blocker, "blocks")
+            if not await blocks_db.add(conn, uri, blocker.id, target.id):
+                return
+            await follows_db.remove_between_both_ways(conn, blocker.id, target.id)
+            if not target.local:
+                document = activities.simple(blocker, "Block", target.uri, uri)
+                await self._send_to(conn, blocker, document, target)
+
+    async def unblock(self, blocker: Actor, target: Actor) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            uri = await blocks_db.find_uri(conn, blocker.id, target.id)
+            if uri is None:
+                return
+            await blocks_db.remove(conn, blocker.id, target.id)
+            if not target.local:
+                original = activities.simple(blocker, "Block", target.uri, uri)
+                await self._send_to(conn, blocker, activities.undo(blocker, original), target)
