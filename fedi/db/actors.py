@@ -30,6 +30,7 @@ class Actor:
     fetched_at: datetime | None
     key_refetched_at: datetime | None
     created_at: datetime
+    hide_collections: bool
 
     @property
     def handle(self) -> str:
@@ -41,7 +42,8 @@ _COLUMNS = ", ".join(f.name for f in fields(Actor))
 _WRITABLE = tuple(
     f.name
     for f in fields(Actor)
-    if f.name not in ("id", "created_at", "fetched_at", "key_refetched_at", "local")
+    if f.name
+    not in ("id", "created_at", "fetched_at", "key_refetched_at", "local", "hide_collections")
 )
 
 

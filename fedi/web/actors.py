@@ -145,10 +145,13 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
             await fetch_signer(request)
             collection_id = f"{actor.uri}/{name}"
             wants_page, max_id = page_cursor(dict(request.query_params))
+            hidden = actor.hide_collections and name != "outbox"
             async with pool.acquire() as conn:
-                if not wants_page:
+                if not wants_page or hidden:
+                    # A hidden network still shows its size, as Mastodon does, never its members.
                     total = await COUNTERS[name](conn, actor.id)
-                    return activity_response(collections.collection(collection_id, total))
+                    document = collections.collection(collection_id, total, paged=not hidden)
+                    return activity_response(document)
                 items, next_max_id = await PAGERS[name](conn, actor, max_id)
             page_id = f"{collection_id}?page=true" + (f"&max_id={max_id}" if max_id else "")
             return activity_response(collections.page(collection_id, page_id, items, next_max_id))
