@@ -18,8 +18,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# fediverse-pasture-inputs ships hundreds of edge-case objects for the ingest tests; its own
+# dependencies (bovine) would pin pyld and cryptography to old versions, and the inputs need
+# none of them, so it is installed alone.
+PASTURE_INPUTS := fediverse-pasture-inputs==0.3.0
+
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps '$(PASTURE_INPUTS)'
 	touch $@
 
 install: $(VENV)/.installed

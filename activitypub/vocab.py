@@ -143,7 +143,10 @@ MAX_RECIPIENTS = 500
 MAX_TAGS = 100
 MAX_ATTACHMENTS = 20
 MAX_CONTENT = 200_000
-NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question"})
+# Mastodon keeps Note and Question as they are and converts the rest to a titled post.
+NOTE_TYPES = frozenset({"Note", "Question"})
+CONVERTED_TYPES = frozenset({"Article", "Page", "Image", "Audio", "Video", "Event"})
+POST_TYPES = NOTE_TYPES | CONVERTED_TYPES
 
 
 def id_list(value: Any, what: str, limit: int = MAX_RECIPIENTS) -> list[str]:
@@ -184,7 +187,7 @@ def parse_note(doc: Any) -> RemoteNote:
     if not isinstance(note_id, str):
         raise InvalidDocument("the object has no id")
     note_type = first(doc.get("type"))
-    if note_type not in NOTE_TYPES:
+    if note_type not in POST_TYPES:
         raise InvalidDocument(f"objects of type {note_type!r} are not posts")
     author = id_list(doc.get("attributedTo"), "attributedTo", 5)
     if not author:

@@ -1,7 +1,7 @@
 """Wires every part of a node together: the only module that knows them all."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +35,9 @@ from webfinger import nodeinfo
 from webfinger import routes as webfinger_routes
 from webfinger.resolver import RemoteResolver
 
+# Called with (url, body) before every outbound request; raises to refuse it.
+OutboundGuard = Callable[[str, bytes | None], None]
+
 
 @dataclass(frozen=True)
 class Node:
@@ -67,15 +70,21 @@ def user_agent(settings: Settings) -> str:
 
 
 @asynccontextmanager
-async def running_node(settings: Settings, pool: Any) -> AsyncIterator[Node]:
-    """Migrate, make sure the instance actor exists, and open the shared outbound client."""
+async def running_node(
+    settings: Settings, pool: Any, *, outbound_guard: OutboundGuard | None = None
+) -> AsyncIterator[Node]:
+    """Migrate, make sure the instance actor exists, and open the shared outbound client.
+
+    `outbound_guard` sees every outbound request before it is made and may refuse it.
+    """
     await migrate(pool)
     urls = Urls.for_settings(settings)
     instance = await ensure_instance_actor(pool, urls, settings.host, settings.domain)
     assert instance.private_key_pem is not None
     signer = HttpSignatureAuth(instance.key_id, instance.private_key_pem)
     policy = OutboundPolicy(allow_private_addresses=settings.allow_private_addresses)
-    async with ActivityPubClient(policy, user_agent=user_agent(settings)) as client:
+    client = ActivityPubClient(policy, user_agent=user_agent(settings), guard=outbound_guard)
+    async with client:
         resolver = RemoteResolver(
             pool,
             client,

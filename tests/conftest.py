@@ -12,6 +12,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from activitypub.client import OutboundRefused
 from fedi.app import Node, create_app, running_node
 from fedi.config import Settings, load_settings
 from fedi.db.database import create_pool
@@ -113,9 +114,16 @@ def settings() -> Settings:
     return make_settings()
 
 
+def loopback_only(url: str, body: bytes | None) -> None:
+    """Tests talk to this machine only: refuse anything else before a name is even looked up."""
+    host = urlsplit(url).hostname or ""
+    if host != "localhost" and not host.startswith("127.") and host != "::1":
+        raise OutboundRefused("tests never leave this machine", url=url)
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def node(settings: Settings, pool: Any) -> AsyncIterator[Node]:
-    async with running_node(settings, pool) as running:
+    async with running_node(settings, pool, outbound_guard=loopback_only) as running:
         yield running
 
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from activitypub.hosts import InvalidHost, host_of
-from activitypub.vocab import InvalidDocument, RemoteNote, id_of, parse_note
+from activitypub.vocab import CONVERTED_TYPES, InvalidDocument, RemoteNote, id_of, parse_note
 from fedi.db import actors as actors_db
 from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
@@ -68,7 +68,7 @@ async def is_relevant(ctx: HandlerContext, note: RemoteNote, author: Actor) -> b
 def rendered_content(note: RemoteNote) -> tuple[str, dict[str, str]]:
     """Sanitised HTML and contentMap; a titled Article or Page shows its title first."""
     content = sanitize(note.content)
-    if note.name and note.type in ("Article", "Page"):
+    if note.name and note.type in CONVERTED_TYPES:
         content = f"<p><strong>{sanitize(note.name)}</strong></p>{content}"
     return content, {lang: sanitize(text) for lang, text in note.content_map.items()}
 
