@@ -246,3 +246,15 @@ async def seconds_until_due(conn: Any) -> float | None:
         " ORDER BY next_attempt_at LIMIT 1"
     )
     return None if value is None else float(value)
+
+
+async def prune_finished(conn: Any, *, older_than_seconds: float, limit: int = 10_000) -> int:
+    """Delete up to `limit` done or failed deliveries finished more than the given time ago."""
+    status = await conn.execute(
+        "DELETE FROM deliveries WHERE id IN ("
+        " SELECT id FROM deliveries WHERE state <> 'pending'"
+        " AND finished_at < now() - make_interval(secs => $1) LIMIT $2)",
+        float(older_than_seconds),
+        limit,
+    )
+    return _command_count(status)
