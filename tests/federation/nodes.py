@@ -72,6 +72,15 @@ class NodeProcess:
             check=False,
         )
 
+    def spawn(self, *args: str) -> subprocess.Popen[bytes]:
+        """Another `fedi ARGS` process on this node's configuration, output discarded."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "fedi.cli", *args],
+            env=self.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
     def start(self, *serve_args: str) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")

@@ -114,3 +114,33 @@ async def test_sender_killed_mid_delivery_loses_nothing_and_duplicates_nothing(
         "SELECT count(*) FROM posts"
     )
     print(f"killed the sender with {done_at_kill} of {total} deliveries done")
+
+
+async def test_separate_worker_processes_deliver_everything_once(nodes: list[Member]) -> None:
+    sender, receiver = nodes
+    author_id, _ = await follow(sender, receiver)
+    author = await sender.node.resolver.actor_by_uri(
+        await sender.value("SELECT uri FROM actors WHERE id = $1", author_id)
+    )
+    sender.stop()
+    sender.process.start("--no-workers")
+    workers = sender.process.spawn("worker", "--count", "2")
+    try:
+        total = 40
+        uris = [
+            (await sender.node.publisher.post(author, Draft(f"by workers {n}"))).uri
+            for n in range(total)
+        ]
+
+        async def all_arrived() -> bool:
+            found = await receiver.value("SELECT count(*) FROM posts WHERE uri = ANY($1)", uris)
+            return bool(found == total)
+
+        await eventually(all_arrived, within=60, what="posts delivered by `fedi worker`")
+        assert await sender.value(
+            "SELECT count(*) FROM deliveries WHERE state = 'done' AND attempts = 1"
+        ) == await sender.value("SELECT count(*) FROM deliveries")
+    finally:
+        workers.terminate()
+        workers.wait(timeout=20)
+    assert workers.returncode == 0
