@@ -77,6 +77,20 @@ def render(
     return main, content_map
 
 
+def _written(draft: Draft, text: RenderedText, content_map: dict[str, str]) -> dict[str, Any]:
+    """The columns a draft fills, for a new post and for an edit alike."""
+    summary = draft.summary.strip()
+    return {
+        "content": text.html,
+        "summary": summary,
+        # A content warning always hides the post, as in Mastodon.
+        "sensitive": draft.sensitive or bool(summary),
+        "language": draft.language,
+        "content_map": content_map,
+        "source": draft.text,
+    }
+
+
 async def visible_parent(conn: Any, author: Actor, post_id: int) -> Post:
     parent = await posts_db.by_id(conn, post_id)
     if parent is None:
@@ -128,12 +142,7 @@ async def write_post(
         actor_id=author.id,
         local=True,
         visibility=draft.visibility,
-        content=text.html,
-        summary=draft.summary.strip(),
-        sensitive=draft.sensitive or bool(draft.summary.strip()),
-        language=draft.language,
-        content_map=content_map,
-        source=draft.text,
+        **_written(draft, text, content_map),
         url=f"{urls.base}/@{author.username}/{post_id}",
         in_reply_to_uri=parent.uri if parent else None,
         in_reply_to_id=parent.id if parent else None,
@@ -171,16 +180,7 @@ async def edit_post(
     if draft.visibility != post.visibility:
         raise InvalidInput("an edit cannot change who a post is for")
     text, content_map = render(draft, urls, domain, mentions)
-    updated = await posts_db.replace_content(
-        conn,
-        post,
-        content=text.html,
-        summary=draft.summary.strip(),
-        sensitive=draft.sensitive or bool(draft.summary.strip()),
-        language=draft.language,
-        content_map=content_map,
-        source=draft.text,
-    )
+    updated = await posts_db.replace_content(conn, post, **_written(draft, text, content_map))
     await posts_db.set_tags(conn, post.id, list(text.tags))
     return updated
 
