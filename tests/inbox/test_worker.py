@@ -10,7 +10,6 @@ import pytest
 import pytest_asyncio
 
 from fedi.app import Node
-from fedi.db import actors as actors_db
 from fedi.db import inbox_items
 from fedi.db.actors import Actor
 from fedi.db.database import create_pool
@@ -19,6 +18,7 @@ from inbox.handlers import HANDLERS, Handler, HandlerContext, Refused, handler
 from inbox.store import store_activity
 from inbox.worker import InboxWorker, retry_delay
 from tests.conftest import DatabaseFactory
+from tests.support.actors import remote_actor
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -39,24 +39,9 @@ def register() -> Iterator[Any]:
         HANDLERS.pop(activity_type, None)
 
 
-async def remote_actor(pool: Any, username: str = "mallory") -> Actor:
-    uri = f"{REMOTE}/users/{username}"
-    async with pool.acquire() as conn:
-        return await actors_db.upsert_remote(
-            conn,
-            uri=uri,
-            actor_type="Person",
-            username=username,
-            domain="remote.example",
-            inbox_url=f"{uri}/inbox",
-            key_id=f"{uri}#main-key",
-            public_key_pem="unused",
-        )
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def mallory(pool: Any) -> Actor:
-    return await remote_actor(pool)
+    return await remote_actor(pool, "mallory")
 
 
 async def enqueue(pool: Any, signer: Actor, activity_type: str, number: int = 1) -> str:
@@ -365,7 +350,7 @@ async def test_run_survives_losing_its_database_connections(
         arrived.append(activity["id"])
 
     register("TestPing", ping)
-    signer = await remote_actor(own_pool)
+    signer = await remote_actor(own_pool, "mallory")
     inbox = worker(node, own_pool, idle_poll_seconds=60)
     stop, task = await start(inbox)
     try:
