@@ -1,6 +1,7 @@
 """Inbox throughput: N signed Create(Note)s POSTed to a real `fedi serve`, then processed.
 
     .venv/bin/python -m bench.inbox [--count 20000] [--concurrency 64] [--processes 1]
+        [--deferred-workers] [--split-workers N] [--py-spy FILE] [--json]
 
 Starts a throwaway PostgreSQL (FEDI_TEST_DATABASE_URL, or embedded in a temporary folder), a
 "remote" server on loopback publishing one actor and its key, and `fedi serve` as a process of
@@ -8,7 +9,11 @@ its own. A local account follows the remote actor, so every Create is kept. All 
 signed before the timed phase; the load generator (separate processes, a bare HTTP/1.1
 keep-alive client) only writes prepared bytes, so it takes as little CPU from the server as it
 can. On a 2-core machine it still competes with the server and PostgreSQL: read the numbers
-with the CPU shares printed next to them.
+with the CPU shares printed next to them ("others" is whatever else ran on the machine).
+
+By default the workers run inside `fedi serve`, as on a small node. --split-workers N runs
+`fedi serve --no-workers` beside `fedi worker --count N`; --deferred-workers starts that worker
+only once every POST is answered, to measure accepting and processing apart.
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ MASTODON_CONTEXT: list[Any] = [
         "Hashtag": "as:Hashtag",
     },
 ]
+SIGN_TIMEOUT = 300.0
 SEND_TIMEOUT = 600.0
 DRAIN_TIMEOUT = 600.0
 
@@ -170,7 +176,8 @@ def sign_all(
     ]
     # spawn: this process runs a server thread, which a fork would copy mid-flight.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return [request for part in pool.map(sign_requests, jobs) for request in part]
+        parts = pool.map(sign_requests, jobs, timeout=SIGN_TIMEOUT)
+        return [request for part in parts for request in part]
 
 
 # --- the load generator: runs in processes of its own -----------------------------------------

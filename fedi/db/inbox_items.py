@@ -98,11 +98,15 @@ async def claim(conn: Any, *, batch: int, lease_seconds: float) -> list[InboxIte
 async def lock_claimed(conn: Any, item_id: int, attempts: int) -> bool:
     """Lock an item for the rest of the transaction, if this claim (its attempt) still holds.
 
-    False when another worker has since re-claimed it after the lease ran out, or holds it.
+    False when another worker has since re-claimed it after the lease ran out. It waits for
+    a lock held elsewhere rather than skipping: another worker's claim query may hold the row
+    for an instant, and skipping would strand the item until its lease ran out, and after
+    five such strandings park it unprocessed. The wait ends when that transaction does, and
+    the attempt check is made again on the row as it then is.
     """
     found = await conn.fetchval(
         "SELECT id FROM inbox_items WHERE id = $1 AND state = 'pending' AND attempts = $2"
-        " FOR UPDATE SKIP LOCKED",
+        " FOR UPDATE",
         item_id,
         attempts,
     )

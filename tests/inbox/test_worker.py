@@ -396,3 +396,30 @@ async def test_store_notifies_the_workers_once_per_new_activity(node: Node, mall
         finally:
             await listener.remove_listener(inbox_items.CHANNEL, on_notify)
     assert notified == [inbox_items.CHANNEL]
+
+
+async def test_claim_briefly_locked_by_another_worker_still_holds(
+    node: Node, mallory: Actor
+) -> None:
+    await enqueue(node.pool, mallory, "TestPing")
+    async with node.pool.acquire() as conn:
+        [claimed] = await inbox_items.claim(conn, batch=10, lease_seconds=120)
+    async with node.pool.acquire() as other:
+        # Another worker's claim query holding the row for a moment, as happens under load:
+        # the owner must wait for it, not skip the item and strand it until its lease ends.
+        holding = other.transaction()
+        await holding.start()
+        await other.execute("SELECT 1 FROM inbox_items WHERE id = $1 FOR UPDATE", claimed.id)
+
+        async def lock() -> bool:
+            async with node.pool.acquire() as conn, conn.transaction():
+                return await inbox_items.lock_claimed(conn, claimed.id, claimed.attempts)
+
+        locking = asyncio.create_task(lock())
+        await asyncio.sleep(0.3)
+        assert not locking.done()
+        await holding.rollback()
+        assert await asyncio.wait_for(locking, 10) is True
+    async with node.pool.acquire() as conn, conn.transaction():
+        # A stale claim (an earlier attempt) still gets no lock.
+        assert not await inbox_items.lock_claimed(conn, claimed.id, claimed.attempts - 1)
