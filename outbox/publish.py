@@ -126,16 +126,9 @@ class Publisher:
                 await send(conn, author, document, inboxes)
 
     async def _visible_post(self, conn: Any, actor: Actor, post_id: int) -> tuple[Post, Actor]:
-        post = await posts_db.by_id(conn, post_id)
-        if post is None:
-            raise NotFound("no such post")
+        post = await posts_domain.visible_post(conn, actor, post_id)
         author = await actors_db.by_id(conn, post.actor_id)
         assert author is not None
-        if post.visibility in ("followers", "direct") and post.actor_id != actor.id:
-            mentioned = await posts_db.mentioned_actor_ids(conn, post.id)
-            follows = await follows_db.is_following(conn, actor.id, author.id)
-            if actor.id not in mentioned and not (post.visibility == "followers" and follows):
-                raise NotFound("no such post")
         if await blocks_db.is_blocked_by(conn, actor.id, author.id):
             raise Forbidden("the author has blocked you")
         return post, author

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fedi.db import actors as actors_db
+from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
@@ -91,15 +92,33 @@ def _written(draft: Draft, text: RenderedText, content_map: dict[str, str]) -> d
     }
 
 
-async def visible_parent(conn: Any, author: Actor, post_id: int) -> Post:
-    parent = await posts_db.by_id(conn, post_id)
-    if parent is None:
-        raise NotFound("the post you reply to does not exist")
-    if parent.visibility in ("direct", "followers") and parent.actor_id != author.id:
-        mentioned = await posts_db.mentioned_actor_ids(conn, parent.id)
-        if author.id not in mentioned and parent.visibility == "direct":
-            raise NotFound("the post you reply to does not exist")
-    return parent
+async def may_see(conn: Any, post: Post, viewer: Actor | None) -> bool:
+    """Whether an actor (None: anonymous) may see a post: the one rule every path asks."""
+    if post.visibility in ("public", "unlisted"):
+        return True
+    if viewer is None:
+        return False
+    if viewer.id == post.actor_id:
+        return True
+    if post.visibility == "local":
+        return viewer.local
+    if post.visibility == "members":
+        return False  # group membership decides these; no path creates them yet
+    if viewer.id in await posts_db.mentioned_actor_ids(conn, post.id):
+        return True
+    return post.visibility == "followers" and await follows_db.is_following(
+        conn, viewer.id, post.actor_id
+    )
+
+
+async def visible_post(
+    conn: Any, viewer: Actor, post_id: int, missing: str = "no such post"
+) -> Post:
+    """The post, if the viewer may see it; otherwise the same NotFound as for no post at all."""
+    post = await posts_db.by_id(conn, post_id)
+    if post is None or not await may_see(conn, post, viewer):
+        raise NotFound(missing)
+    return post
 
 
 async def write_post(
@@ -115,7 +134,11 @@ async def write_post(
     if not author.local:
         raise Forbidden("only local accounts write posts here")
     parent = (
-        await visible_parent(conn, author, draft.in_reply_to_id) if draft.in_reply_to_id else None
+        await visible_post(
+            conn, author, draft.in_reply_to_id, "the post you reply to does not exist"
+        )
+        if draft.in_reply_to_id
+        else None
     )
     text, content_map = render(draft, urls, domain, mentions)
     linked = {m.uri for m in text.mentions}

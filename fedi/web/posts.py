@@ -9,10 +9,10 @@ from starlette.routing import Route
 
 from fedi.config import Settings
 from fedi.db import actors as actors_db
-from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
+from fedi.domain.posts import may_see
 from fedi.federation import activities
 from fedi.federation.notes import post_to_note, with_context
 from fedi.web.actors import FetchSigner, activity_response
@@ -20,19 +20,6 @@ from fedi.web.negotiation import wants_activity_json
 from fedi.web.templating import templates
 
 NOT_FOUND = {"error": "not found"}
-
-
-async def may_see(conn: Any, post: Post, viewer: Actor | None) -> bool:
-    """Whether a remote viewer (None: anonymous) may read a local post."""
-    if post.visibility in ("public", "unlisted"):
-        return True
-    if viewer is None or post.visibility in ("local", "members"):
-        return False
-    if viewer.id in await posts_db.mentioned_actor_ids(conn, post.id):
-        return True
-    if post.visibility == "followers":
-        return await follows_db.is_following(conn, viewer.id, post.actor_id)
-    return False
 
 
 def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Route]:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
 from fedi.db import reactions as reactions_db
 from fedi.db.posts import Post
@@ -15,7 +16,7 @@ async def on_announce(ctx: HandlerContext, activity: dict[str, Any]) -> None:
     target = object_id(activity)
     post = await posts_db.by_uri(ctx.conn, target)
     if post is None:
-        post = await _fetch_boosted(ctx, activity.get("object"), target)
+        post = await _fetch_boosted(ctx, target)
         if post is None:
             return
     if post.visibility not in ("public", "unlisted"):
@@ -23,10 +24,8 @@ async def on_announce(ctx: HandlerContext, activity: dict[str, Any]) -> None:
     await reactions_db.add(ctx.conn, "boosts", activity["id"], ctx.signer.id, post.id)
 
 
-async def _fetch_boosted(ctx: HandlerContext, obj: Any, target: str) -> Post | None:
+async def _fetch_boosted(ctx: HandlerContext, target: str) -> Post | None:
     """A boosted post we have not seen: kept only if a local account follows the booster."""
-    from fedi.db import follows as follows_db
-
     if await follows_db.count_local_followers(ctx.conn, ctx.signer.id) == 0:
         return None
     if await posts_db.is_tombstoned(ctx.conn, target):
@@ -36,9 +35,7 @@ async def _fetch_boosted(ctx: HandlerContext, obj: Any, target: str) -> Post | N
         document = await ctx.resolver.fetch_object(target)
     except ResolveError as exc:
         raise Refused(str(exc)) from exc
-    note = await note_from(ctx, document) if isinstance(document, dict) else None
-    if note is None or obj is None:
-        return None
+    note = await note_from(ctx, document)
     try:
         author = await ctx.resolver.actor_by_uri(note.attributed_to)
     except ResolveError as exc:

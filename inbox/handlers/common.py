@@ -106,19 +106,6 @@ async def store_note(ctx: HandlerContext, note: RemoteNote, author: Actor) -> Po
     return post
 
 
-async def post_visible_to(ctx: HandlerContext, post: Post, actor: Actor) -> bool:
-    """Whether a remote actor may see (and so like or boost) a local post."""
-    if post.visibility in ("public", "unlisted"):
-        return True
-    if post.visibility in ("local", "members"):
-        return False
-    if actor.id in await posts_db.mentioned_actor_ids(ctx.conn, post.id):
-        return True
-    return post.visibility == "followers" and await follows_db.is_following(
-        ctx.conn, actor.id, post.actor_id
-    )
-
-
 async def answered_follow(ctx: HandlerContext, activity: dict[str, Any]) -> Follow:
     """The local account's Follow an Accept or Reject answers; only its target may answer."""
     obj = activity.get("object")

@@ -4,8 +4,9 @@ from typing import Any
 
 from fedi.db import posts as posts_db
 from fedi.db import reactions as reactions_db
+from fedi.domain.posts import may_see
 from inbox.handlers import HandlerContext, Refused, handler
-from inbox.handlers.common import object_id, post_visible_to
+from inbox.handlers.common import object_id
 
 
 @handler("Like")
@@ -13,6 +14,6 @@ async def on_like(ctx: HandlerContext, activity: dict[str, Any]) -> None:
     post = await posts_db.by_uri(ctx.conn, object_id(activity))
     if post is None:
         return  # a like of something we do not keep
-    if post.local and not await post_visible_to(ctx, post, ctx.signer):
+    if post.local and not await may_see(ctx.conn, post, ctx.signer):
         raise Refused("the liked post is not visible to its liker")
     await reactions_db.add(ctx.conn, "likes", activity["id"], ctx.signer.id, post.id)

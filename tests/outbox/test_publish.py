@@ -272,3 +272,24 @@ async def test_block_ends_follows_both_ways_and_is_sent(node: Node) -> None:
     assert await deliveries(node.pool) == [("Block", "https://far.example/users/zoe/inbox")]
     with pytest.raises(Forbidden):
         await node.publisher.follow(zoe, author)
+
+
+async def test_reply_to_a_post_one_may_not_see_is_refused(node: Node) -> None:
+    author = await alice(node)
+    zoe = await remote_actor(node.pool, "zoe", "far.example")
+    async with node.pool.acquire() as conn:
+        private = await posts_db.insert_remote(
+            conn,
+            uri="https://far.example/notes/9",
+            actor_id=zoe.id,
+            local=False,
+            visibility="followers",
+            content="<p>for my followers</p>",
+        )
+    assert private is not None
+    with pytest.raises(NotFound, match="the post you reply to does not exist"):
+        await node.publisher.post(author, Draft("hi", in_reply_to_id=private.id))
+    async with node.pool.acquire() as conn:
+        await follows_db.upsert(conn, "https://fedi.test/f/z", author.id, zoe.id, accepted=True)
+    reply = await node.publisher.post(author, Draft("hi", in_reply_to_id=private.id))
+    assert reply.in_reply_to_uri == private.uri
