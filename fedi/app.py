@@ -16,6 +16,8 @@ from starlette.staticfiles import StaticFiles
 from activitypub.client import ActivityPubClient, OutboundPolicy
 from activitypub.signatures import HttpSignatureAuth
 from fedi import __version__
+from fedi.api import routes as api_routes
+from fedi.api.context import ApiContext
 from fedi.config import Settings
 from fedi.db.actors import Actor
 from fedi.db.migrate import migrate
@@ -106,7 +108,10 @@ def create_app(node: Node) -> Starlette:
             raise VerificationFailed("this node answers only signed requests (authorized fetch)")
         return None
 
+    context = ApiContext(node.pool, settings, node.urls, node.publisher, node.resolver)
+    context.media_dir.mkdir(parents=True, exist_ok=True)
     routes = [
+        *api_routes.routes(),
         *webfinger_routes.routes(node.pool, settings),
         *nodeinfo.routes(node.pool, settings),
         *inbox_routes.routes(node.pool, settings, node.resolver),
@@ -114,12 +119,14 @@ def create_app(node: Node) -> Starlette:
         *actor_routes.routes(node.pool, settings, fetch_signer),
         *pages.routes(settings),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+        Mount("/media", app=StaticFiles(directory=str(context.media_dir)), name="media"),
     ]
     app = Starlette(
         routes=routes,
         exception_handlers={FediError: _fedi_error, HTTPException: _http_error},
     )
     app.state.node = node
+    app.state.api = context
     return app
 
 

@@ -1,6 +1,6 @@
 """Queries on the actors table: local accounts, groups, the instance actor and cached remotes."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,12 @@ class Actor:
     key_refetched_at: datetime | None
     created_at: datetime
     hide_collections: bool
+    header_url: str | None = None
+    # Profile metadata as shown: [{"name": ..., "value": ...}], values sanitised HTML.
+    fields: list[dict[str, str]] = field(default_factory=list)
+    bot: bool = False
+    # An at-risk member: left out of every collection served to other nodes and of search.
+    shielded: bool = False
 
     @property
     def handle(self) -> str:
@@ -43,7 +49,15 @@ _WRITABLE = tuple(
     f.name
     for f in fields(Actor)
     if f.name
-    not in ("id", "created_at", "fetched_at", "key_refetched_at", "local", "hide_collections")
+    not in (
+        "id",
+        "created_at",
+        "fetched_at",
+        "key_refetched_at",
+        "local",
+        "hide_collections",
+        "shielded",
+    )
 )
 
 

@@ -80,6 +80,11 @@ async def by_id(conn: Any, post_id: int) -> Post | None:
     return _post(await conn.fetchrow(f"SELECT {COLUMNS} FROM posts WHERE id = $1", post_id))
 
 
+async def by_ids(conn: Any, post_ids: list[int]) -> list[Post]:
+    rows = await conn.fetch(f"SELECT {COLUMNS} FROM posts WHERE id = ANY($1)", post_ids)
+    return [Post(**dict(row)) for row in rows]
+
+
 async def by_uri(conn: Any, uri: str) -> Post | None:
     return _post(await conn.fetchrow(f"SELECT {COLUMNS} FROM posts WHERE uri = $1", uri))
 

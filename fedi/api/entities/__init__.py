@@ -1,0 +1,1 @@
+"""Converters from our rows to Mastodon's documented entities."""

@@ -1,0 +1,204 @@
+"""Posts and boosts as Mastodon Status entities, a page at a time.
+
+Boosts share the posts' id sequence, so one list of ids can hold both; a boost renders as a
+status whose `reblog` is the boosted post. The caller decides what the viewer may see: this
+module only renders.
+"""
+
+from typing import Any
+
+from fedi.api.entities.accounts import accounts_to_json, acct_of
+from fedi.api.entities.media import attachment_to_json
+from fedi.api.entities.times import api_time
+from fedi.db import actors as actors_db
+from fedi.db import posts as posts_db
+from fedi.db import status_views
+from fedi.db.actors import Actor
+from fedi.db.posts import Post
+from fedi.db.status_views import Boost, PostCounts, ViewerFlags
+from fedi.urls import Urls
+
+# Our visibilities in Mastodon's words; `local` is public to this node only (GoToSocial's
+# `local_only`), `members` is a group's members only.
+API_VISIBILITY = {
+    "public": "public",
+    "unlisted": "unlisted",
+    "followers": "private",
+    "direct": "direct",
+    "local": "public",
+    "members": "private",
+}
+
+
+class _Page:
+    """Everything fetched for one page of statuses."""
+
+    def __init__(self, urls: Urls, viewer: Actor | None) -> None:
+        self.urls = urls
+        self.viewer = viewer
+        self.posts: dict[int, Post] = {}
+        self.boosts: dict[int, Boost] = {}
+        self.accounts: dict[int, dict[str, Any]] = {}
+        self.actors: dict[int, Actor] = {}
+        self.parent_authors: dict[int, int] = {}
+        self.mentions: dict[int, list[int]] = {}
+        self.tags: dict[int, list[str]] = {}
+        self.media: dict[int, list[status_views.MediaRow]] = {}
+        self.counts: dict[int, PostCounts] = {}
+        self.flags = ViewerFlags()
+        self.apps: dict[int, tuple[str, str | None]] = {}
+
+    async def load(self, conn: Any, ids: list[int]) -> None:
+        self.posts = {post.id: post for post in await posts_db.by_ids(conn, ids)}
+        missing = [i for i in ids if i not in self.posts]
+        self.boosts = await status_views.boosts_by_ids(conn, missing) if missing else {}
+        boosted = list({b.post_id for b in self.boosts.values()} - self.posts.keys())
+        if boosted:
+            self.posts.update({p.id: p for p in await posts_db.by_ids(conn, boosted)})
+        post_ids = list(self.posts)
+        parents = [p.in_reply_to_id for p in self.posts.values() if p.in_reply_to_id]
+        if parents:
+            rows = await conn.fetch(
+                "SELECT id, actor_id FROM posts WHERE id = ANY($1)", list(set(parents))
+            )
+            self.parent_authors = {row["id"]: row["actor_id"] for row in rows}
+        self.mentions = await status_views.mentions_of(conn, post_ids)
+        self.tags = await status_views.tags_of(conn, post_ids)
+        self.media = await status_views.media_of(conn, post_ids)
+        self.counts = await status_views.post_counts(conn, post_ids)
+        self.apps = await status_views.app_names(conn, post_ids)
+        if self.viewer is not None:
+            self.flags = await status_views.viewer_flags(conn, self.viewer.id, post_ids)
+        actor_ids = {p.actor_id for p in self.posts.values()}
+        actor_ids |= {b.actor_id for b in self.boosts.values()}
+        for mentioned in self.mentions.values():
+            actor_ids.update(mentioned)
+        actors = await actors_db.by_ids(conn, list(actor_ids))
+        self.actors = {actor.id: actor for actor in actors}
+        rendered = await accounts_to_json(conn, self.urls, actors)
+        self.accounts = {int(account["id"]): account for account in rendered}
+
+    def post_status(self, post: Post) -> dict[str, Any] | None:
+        account = self.accounts.get(post.actor_id)
+        if account is None:
+            return None
+        counts = self.counts.get(post.id, PostCounts())
+        mentioned = [self.actors[i] for i in self.mentions.get(post.id, []) if i in self.actors]
+        app = self.apps.get(post.id)
+        status: dict[str, Any] = {
+            "id": str(post.id),
+            "uri": post.uri,
+            "url": post.url or post.uri,
+            "created_at": api_time(post.published_at),
+            "edited_at": api_time(post.edited_at),
+            "account": account,
+            "content": post.content,
+            "visibility": API_VISIBILITY.get(post.visibility, "private"),
+            "local_only": post.visibility == "local",
+            "sensitive": post.sensitive,
+            "spoiler_text": post.summary,
+            "media_attachments": [
+                attachment_to_json(row, self.urls) for row in self.media.get(post.id, [])
+            ],
+            "application": {"name": app[0], "website": app[1]} if app else None,
+            "mentions": [
+                {
+                    "id": str(actor.id),
+                    "username": actor.username,
+                    "url": actor.url or actor.uri,
+                    "acct": acct_of(actor),
+                }
+                for actor in mentioned
+            ],
+            "tags": [
+                {"name": tag, "url": f"{self.urls.base}/tags/{tag}"}
+                for tag in self.tags.get(post.id, [])
+            ],
+            "emojis": [],
+            "reblogs_count": counts.reblogs,
+            "favourites_count": counts.favourites,
+            "replies_count": counts.replies,
+            "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+            "in_reply_to_account_id": (
+                str(self.parent_authors[post.in_reply_to_id])
+                if post.in_reply_to_id in self.parent_authors
+                else None
+            ),
+            "reblog": None,
+            "poll": None,
+            "card": None,
+            "language": post.language,
+        }
+        if self.viewer is not None:
+            status.update(
+                favourited=post.id in self.flags.favourited,
+                reblogged=post.id in self.flags.reblogged,
+                bookmarked=post.id in self.flags.bookmarked,
+                muted=False,
+                pinned=False,
+                filtered=[],
+            )
+        return status
+
+    def boost_status(self, boost: Boost) -> dict[str, Any] | None:
+        post = self.posts.get(boost.post_id)
+        account = self.accounts.get(boost.actor_id)
+        inner = None if post is None else self.post_status(post)
+        if inner is None or account is None:
+            return None
+        status = {
+            **inner,
+            "id": str(boost.id),
+            "uri": boost.uri,
+            "url": boost.uri,
+            "created_at": api_time(boost.created_at),
+            "edited_at": None,
+            "account": account,
+            "content": "",
+            "visibility": API_VISIBILITY.get(boost.visibility, "public"),
+            "local_only": False,
+            "sensitive": False,
+            "spoiler_text": "",
+            "media_attachments": [],
+            "application": None,
+            "mentions": [],
+            "tags": [],
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "replies_count": 0,
+            "in_reply_to_id": None,
+            "in_reply_to_account_id": None,
+            "reblog": inner,
+            "language": None,
+        }
+        if self.viewer is not None:
+            status.update(favourited=False, bookmarked=False, reblogged=inner["reblogged"])
+        return status
+
+
+async def statuses_to_json(
+    conn: Any, urls: Urls, viewer: Actor | None, ids: list[int]
+) -> list[dict[str, Any]]:
+    """Statuses for the given post or boost ids, in that order; unknown ids are skipped."""
+    if not ids:
+        return []
+    page = _Page(urls, viewer)
+    await page.load(conn, ids)
+    out = []
+    for status_id in ids:
+        if status_id in page.posts:
+            status = page.post_status(page.posts[status_id])
+        elif status_id in page.boosts:
+            status = page.boost_status(page.boosts[status_id])
+        else:
+            status = None
+        if status is not None:
+            out.append(status)
+    return out
+
+
+async def one_status(
+    conn: Any, urls: Urls, viewer: Actor | None, status_id: int
+) -> dict[str, Any] | None:
+    found = await statuses_to_json(conn, urls, viewer, [status_id])
+    return found[0] if found else None

@@ -1,0 +1,7 @@
+"""Mastodon client API: notifications."""
+
+from starlette.routing import BaseRoute
+
+
+def routes() -> list[BaseRoute]:
+    return []
