@@ -158,6 +158,99 @@ def id_list(value: Any, what: str, limit: int = MAX_RECIPIENTS) -> list[str]:
     return [item for item in ids if item is not None]
 
 
+# Kept per post, as Mastodon keeps (more are dropped, not refused); a description's length.
+MAX_KEPT_ATTACHMENTS = 16
+MAX_ATTACHMENT_NAME = 1_500
+MAX_MEDIA_URL = 2_048
+ATTACHMENT_TYPES = frozenset({"Document", "Image", "Video", "Audio"})
+_BLURHASH = frozenset(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"
+)
+
+
+@dataclass(frozen=True)
+class RemoteAttachment:
+    """A file a remote post shows, known by its URL only."""
+
+    type: str
+    url: str
+    media_type: str | None
+    name: str
+    blurhash: str | None
+    width: int | None
+    height: int | None
+    focal_point: tuple[float, float] | None
+
+
+def _media_link(value: Any) -> tuple[str, str | None] | None:
+    """The first http(s) URL (and its mediaType) of a `url` given as text, Link or list."""
+    items = value if isinstance(value, list) else [value]
+    links: list[tuple[str, str | None]] = []
+    for item in items[:MAX_ATTACHMENTS]:
+        href, media_type = (item, None) if isinstance(item, str) else (None, None)
+        if isinstance(item, dict):
+            href, media_type = item.get("href"), item.get("mediaType")
+        if (
+            isinstance(href, str)
+            and href.startswith(("https://", "http://"))
+            and len(href) <= MAX_MEDIA_URL
+        ):
+            links.append((href, media_type if isinstance(media_type, str) else None))
+    # A list of Links usually puts an HTML page first; prefer the file itself.
+    files = [link for link in links if not (link[1] or "").startswith("text/")]
+    chosen = files or links
+    return chosen[0] if chosen else None
+
+
+def _dimension(value: Any) -> int | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 100_000
+    return value if ok else None
+
+
+def _focal_point(value: Any) -> tuple[float, float] | None:
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return None
+    x, y = float(value[0]), float(value[1])
+    return (x, y) if -1.0 <= x <= 1.0 and -1.0 <= y <= 1.0 else None
+
+
+def parse_attachments(value: Any) -> tuple[RemoteAttachment, ...]:
+    """A post's attachments with an http(s) URL; others are skipped, the list is bounded."""
+    items = value if isinstance(value, list) else ([] if value is None else [value])
+    found: list[RemoteAttachment] = []
+    for item in items[:MAX_ATTACHMENTS]:
+        if len(found) >= MAX_KEPT_ATTACHMENTS:
+            break
+        if not isinstance(item, dict) or first(item.get("type")) not in ATTACHMENT_TYPES:
+            continue
+        link = _media_link(item.get("url"))
+        if link is None:
+            continue
+        media_type = item.get("mediaType")
+        media_type = media_type if isinstance(media_type, str) else link[1]
+        if media_type is not None and (len(media_type) > 100 or "/" not in media_type):
+            media_type = None
+        name = first(item.get("name")) or first(item.get("summary"))
+        hash_ = item.get("blurhash")
+        if not (isinstance(hash_, str) and 6 <= len(hash_) <= 100 and set(hash_) <= _BLURHASH):
+            hash_ = None
+        found.append(
+            RemoteAttachment(
+                type=first(item.get("type")),
+                url=link[0],
+                media_type=media_type,
+                name=name[:MAX_ATTACHMENT_NAME] if isinstance(name, str) else "",
+                blurhash=hash_,
+                width=_dimension(item.get("width")),
+                height=_dimension(item.get("height")),
+                focal_point=_focal_point(item.get("focalPoint")),
+            )
+        )
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class RemoteNote:
     id: str
@@ -177,6 +270,7 @@ class RemoteNote:
     cc: list[str]
     mentions: list[str]
     hashtags: list[str]
+    attachments: tuple[RemoteAttachment, ...] = ()
 
 
 def parse_note(doc: Any) -> RemoteNote:
@@ -245,4 +339,5 @@ def parse_note(doc: Any) -> RemoteNote:
         cc=id_list(doc.get("cc"), "cc"),
         mentions=mentions,
         hashtags=hashtags,
+        attachments=parse_attachments(attachments),
     )

@@ -69,3 +69,27 @@ async def describe(
         focus[1] if focus else None,
     )
     return None if row is None else MediaRow(**dict(row))
+
+
+async def remove_of_post(conn: Any, post_id: int) -> None:
+    """Forget a post's media rows (a remote post's, whose edit brings a new list)."""
+    await conn.execute("DELETE FROM media_attachments WHERE post_id = $1", post_id)
+
+
+async def delete_unattached(conn: Any, actor_id: int, media_id: int) -> MediaRow | None:
+    row = await conn.fetchrow(
+        "DELETE FROM media_attachments WHERE id = $1 AND actor_id = $2 AND post_id IS NULL"
+        f" RETURNING {MEDIA_COLUMNS}",
+        media_id,
+        actor_id,
+    )
+    return None if row is None else MediaRow(**dict(row))
+
+
+async def detach(conn: Any, post_id: int, keep: list[int]) -> None:
+    """Take a post's attachments off it, except `keep`; they become the owner's uploads again."""
+    await conn.execute(
+        "UPDATE media_attachments SET post_id = NULL WHERE post_id = $1 AND NOT (id = ANY($2))",
+        post_id,
+        keep,
+    )

@@ -1,10 +1,12 @@
 """Local posts as ActivityPub Notes."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from activitypub.vocab import AS_CONTEXT
+from activitypub.vocab import AS_CONTEXT, RemoteAttachment
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
+from fedi.db.status_views import MediaRow
 
 NOTE_CONTEXT: list[Any] = [
     AS_CONTEXT,
@@ -14,6 +16,8 @@ NOTE_CONTEXT: list[Any] = [
         "Hashtag": "as:Hashtag",
         "conversation": "http://ostatus.org#conversation",
         "ostatus": "http://ostatus.org#",
+        "blurhash": "toot:blurhash",
+        "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
     },
 ]
 
@@ -22,8 +26,57 @@ def iso(moment: Any) -> str:
     return str(moment.isoformat()).replace("+00:00", "Z")
 
 
+def media_to_attachment(row: MediaRow, base_url: str) -> dict[str, Any] | None:
+    """A media row as Mastodon describes a file in a Note; None if it has no URL to give."""
+    url = f"{base_url}/media/{row.file_name}" if row.file_name else row.remote_url
+    if url is None:
+        return None
+    attachment: dict[str, Any] = {
+        "type": "Document",
+        "mediaType": row.content_type,
+        "url": url,
+        "name": row.description or None,
+    }
+    if row.blurhash:
+        attachment["blurhash"] = row.blurhash
+    if row.width and row.height:
+        attachment["width"] = row.width
+        attachment["height"] = row.height
+    attachment["focalPoint"] = [row.focus_x, row.focus_y]
+    return attachment
+
+
+def _api_media_type(attachment: RemoteAttachment) -> str:
+    """Mastodon's attachment type, from the mediaType or else the object's type."""
+    top = (attachment.media_type or "").split("/", 1)[0].lower()
+    if top in ("image", "video", "audio"):
+        return top
+    return {"Image": "image", "Video": "video", "Audio": "audio"}.get(attachment.type, "unknown")
+
+
+def attachment_to_media(attachment: RemoteAttachment) -> dict[str, Any]:
+    """The media row columns for a remote post's attachment (its file stays where it is)."""
+    focus = attachment.focal_point or (0.0, 0.0)
+    return {
+        "media_type": _api_media_type(attachment),
+        "remote_url": attachment.url,
+        "content_type": attachment.media_type,
+        "description": attachment.name,
+        "blurhash": attachment.blurhash,
+        "width": attachment.width,
+        "height": attachment.height,
+        "focus_x": focus[0],
+        "focus_y": focus[1],
+    }
+
+
 def post_to_note(
-    post: Post, author: Actor, mentioned: list[Actor], tags: list[str], base_url: str
+    post: Post,
+    author: Actor,
+    mentioned: list[Actor],
+    tags: list[str],
+    base_url: str,
+    media: Sequence[MediaRow] = (),
 ) -> dict[str, Any]:
     note: dict[str, Any] = {
         "id": post.uri,
@@ -46,7 +99,11 @@ def post_to_note(
         + [
             {"type": "Hashtag", "href": f"{base_url}/tags/{tag}", "name": f"#{tag}"} for tag in tags
         ],
-        "attachment": [],
+        "attachment": [
+            attachment
+            for row in media
+            if (attachment := media_to_attachment(row, base_url)) is not None
+        ],
     }
     if post.content_map:
         note["contentMap"] = dict(post.content_map)

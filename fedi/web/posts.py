@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from fedi.config import Settings
 from fedi.db import actors as actors_db
+from fedi.db import media as media_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
@@ -66,7 +67,8 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
                 conn, await posts_db.mentioned_actor_ids(conn, post.id)
             )
             tags = await posts_db.tags_of(conn, post.id)
-        document = post_to_note(post, author, mentioned, tags, settings.base_url)
+            media = await media_db.of_post(conn, post.id)
+        document = post_to_note(post, author, mentioned, tags, settings.base_url, media)
         if request.url.path.endswith("/activity"):
             return activity_response(activities.create(author, document))
         return activity_response(with_context(document))
