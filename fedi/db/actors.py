@@ -150,3 +150,39 @@ async def claim_key_refetch(conn: Any, actor_id: int, min_interval_seconds: int)
         float(min_interval_seconds),
     )
     return claimed is not None
+
+
+# What a local account may change about itself through its profile settings.
+PROFILE_COLUMNS = frozenset(
+    {
+        "display_name",
+        "summary",
+        "icon_url",
+        "header_url",
+        "manually_approves_followers",
+        "discoverable",
+        "hide_collections",
+        "fields",
+        "bot",
+        "shielded",
+    }
+)
+
+
+async def update_local_profile(conn: Any, actor_id: int, **values: Any) -> Actor:
+    """Change profile columns of a local actor; only names in PROFILE_COLUMNS are accepted."""
+    unknown = values.keys() - PROFILE_COLUMNS
+    if unknown:
+        raise ValueError(f"not profile columns: {', '.join(sorted(unknown))}")
+    columns = list(values)
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(columns, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE actors SET {assignments or 'id = id'} WHERE id = $1 AND local"
+        f" RETURNING {_COLUMNS}",
+        actor_id,
+        *(values[name] for name in columns),
+    )
+    actor = _actor(row)
+    if actor is None:
+        raise ValueError(f"actor {actor_id} is not a local actor")
+    return actor

@@ -12,6 +12,9 @@ ACTOR_CONTEXT: list[Any] = [
         "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
         "toot": "http://joinmastodon.org/ns#",
         "discoverable": "toot:discoverable",
+        "schema": "http://schema.org#",
+        "PropertyValue": "schema:PropertyValue",
+        "value": "schema:value",
     },
 ]
 
@@ -31,7 +34,8 @@ def actor_to_document(actor: Actor) -> dict[str, Any]:
         "following": actor.following_url,
         "endpoints": {"sharedInbox": actor.shared_inbox_url},
         "manuallyApprovesFollowers": actor.manually_approves_followers,
-        "discoverable": actor.discoverable,
+        # A shielded member is never offered to other nodes' directories or search.
+        "discoverable": actor.discoverable and not actor.shielded,
         "published": actor.created_at.isoformat().replace("+00:00", "Z"),
         "publicKey": {
             "id": actor.key_id,
@@ -41,4 +45,15 @@ def actor_to_document(actor: Actor) -> dict[str, Any]:
     }
     if actor.icon_url:
         doc["icon"] = {"type": "Image", "url": actor.icon_url}
+    if actor.header_url:
+        doc["image"] = {"type": "Image", "url": actor.header_url}
+    if actor.fields:
+        doc["attachment"] = [
+            {
+                "type": "PropertyValue",
+                "name": field.get("name", ""),
+                "value": field.get("value", ""),
+            }
+            for field in actor.fields
+        ]
     return doc

@@ -1,0 +1,44 @@
+"""How the signed-in account stands to others, as Mastodon's Relationship entity."""
+
+from typing import Any
+
+from fedi.api.entities.times import api_time
+from fedi.db import relationships as relationships_db
+from fedi.db.actors import Actor
+from fedi.db.relationships import Relationship
+
+
+def relationship_to_json(relationship: Relationship) -> dict[str, Any]:
+    following = relationship.following or relationship.requested
+    return {
+        "id": str(relationship.target_id),
+        "following": relationship.following,
+        # The follow's options mean nothing without a follow, so Mastodon shows them off.
+        "showing_reblogs": following and relationship.showing_reblogs,
+        "notifying": following and relationship.notifying,
+        "languages": relationship.languages if following else None,
+        "followed_by": relationship.followed_by,
+        "blocking": relationship.blocking,
+        "blocked_by": relationship.blocked_by,
+        "muting": relationship.muting,
+        "muting_notifications": relationship.muting and relationship.muting_notifications,
+        "muting_expires_at": api_time(relationship.muting_expires_at),
+        "requested": relationship.requested,
+        "requested_by": relationship.requested_by,
+        # Neither per-user domain blocks, endorsements nor private notes exist here yet.
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+async def relationships_to_json(
+    conn: Any, viewer: Actor, target_ids: list[int]
+) -> list[dict[str, Any]]:
+    """The viewer's relationship to each target, in the order given."""
+    found = await relationships_db.of(conn, viewer.id, target_ids)
+    return [relationship_to_json(found[target]) for target in target_ids if target in found]
+
+
+async def one_relationship(conn: Any, viewer: Actor, target: Actor) -> dict[str, Any]:
+    return (await relationships_to_json(conn, viewer, [target.id]))[0]
