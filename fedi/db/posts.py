@@ -41,6 +41,8 @@ class PostVersion:
 
 COLUMNS = ", ".join(f.name for f in fields(Post))
 _INSERTED = [f.name for f in fields(Post) if f.name not in ("created_at",)]
+# Written with a new local post but not read back: only the client API's Status shows it.
+_INSERTED.append("app_id")
 
 
 def _post(row: Any) -> Post | None:

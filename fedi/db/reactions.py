@@ -58,3 +58,8 @@ async def count(conn: Any, kind: str, post_id: int) -> int:
     return int(
         await conn.fetchval(f"SELECT count(*) FROM {_table(kind)} WHERE post_id = $1", post_id)
     )
+
+
+async def set_boost_visibility(conn: Any, boost_id: int, visibility: str) -> None:
+    """A boost shown to the booster's followers only, or unlisted, rather than public."""
+    await conn.execute("UPDATE boosts SET visibility = $2 WHERE id = $1", boost_id, visibility)

@@ -1,5 +1,6 @@
 """Queries on local sign-in accounts."""
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -31,3 +32,25 @@ async def count_active_since(conn: Any, days: int) -> int:
 async def password_hash_for(conn: Any, actor_id: int) -> str | None:
     value = await conn.fetchval("SELECT password_hash FROM users WHERE actor_id = $1", actor_id)
     return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class PostingDefaults:
+    """What an account's new posts get when the client does not say."""
+
+    visibility: str = "public"
+    sensitive: bool = False
+    language: str | None = None
+
+
+async def posting_defaults(conn: Any, actor_id: int) -> PostingDefaults:
+    row = await conn.fetchrow(
+        "SELECT default_visibility, default_sensitive, default_language FROM users"
+        " WHERE actor_id = $1",
+        actor_id,
+    )
+    if row is None:
+        return PostingDefaults()
+    return PostingDefaults(
+        row["default_visibility"], row["default_sensitive"], row["default_language"]
+    )

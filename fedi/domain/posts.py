@@ -7,9 +7,13 @@ from typing import Any
 
 from fedi.db import actors as actors_db
 from fedi.db import follows as follows_db
+from fedi.db import media as media_db
 from fedi.db import posts as posts_db
+from fedi.db import status_edits as status_edits_db
+from fedi.db import status_views
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
+from fedi.db.status_views import Boost
 from fedi.domain.html import MentionLink, RenderedText, render_plain_text
 from fedi.domain.visibility import addressing_for
 from fedi.errors import Forbidden, InvalidInput, NotFound
@@ -19,6 +23,16 @@ MAX_CHARACTERS = 5_000
 MAX_SUMMARY = 500
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 LOCAL_VISIBILITIES = ("public", "unlisted", "followers", "direct", "local")
+MAX_DESCRIPTION = 1_500
+
+
+@dataclass(frozen=True)
+class MediaEdit:
+    """A new description or focal point (x, y in -1..1) for one of the post's attachments."""
+
+    id: int
+    description: str | None = None
+    focus: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,11 @@ class Draft:
     # The same post in other languages, language code -> plain text.
     translations: dict[str, str] = field(default_factory=dict)
     in_reply_to_id: int | None = None
+    # The attachments, in order: the whole list, for an edit as for a new post.
+    media_ids: tuple[int, ...] = ()
+    # The OAuth app that wrote the post, shown as the client API's `application`.
+    app_id: int | None = None
+    media_edits: tuple[MediaEdit, ...] = ()
 
 
 def check_draft(draft: Draft) -> None:
@@ -38,8 +57,19 @@ def check_draft(draft: Draft) -> None:
         raise InvalidInput(
             f"visibility must be one of {', '.join(LOCAL_VISIBILITIES)}, not {draft.visibility!r}"
         )
-    if not draft.text.strip():
-        raise InvalidInput("a post needs some text")
+    if not draft.text.strip() and not draft.media_ids:
+        raise InvalidInput("a post needs some text or an attachment")
+    if len(draft.media_ids) > media_db.MAX_ATTACHMENTS:
+        raise InvalidInput(f"a post may have at most {media_db.MAX_ATTACHMENTS} attachments")
+    if len(set(draft.media_ids)) != len(draft.media_ids):
+        raise InvalidInput("an attachment is listed twice")
+    for change in draft.media_edits:
+        if change.description is not None and len(change.description) > MAX_DESCRIPTION:
+            raise InvalidInput(
+                f"an attachment's description may have at most {MAX_DESCRIPTION} characters"
+            )
+        if change.focus is not None and not all(-1 <= v <= 1 for v in change.focus):
+            raise InvalidInput("a focal point's coordinates must be between -1 and 1")
     if len(draft.text) > MAX_CHARACTERS:
         raise InvalidInput(f"a post may have at most {MAX_CHARACTERS} characters")
     if len(draft.summary) > MAX_SUMMARY:
@@ -111,6 +141,41 @@ async def may_see(conn: Any, post: Post, viewer: Actor | None) -> bool:
     )
 
 
+async def may_see_boost(conn: Any, boost: Boost, post: Post, viewer: Actor | None) -> bool:
+    """Whether the viewer may see a boost of `post`: the post itself, and the boost's audience
+    (a followers-only boost is for the booster's followers)."""
+    if not await may_see(conn, post, viewer):
+        return False
+    if boost.visibility in ("public", "unlisted"):
+        return True
+    if viewer is None:
+        return False
+    return viewer.id == boost.actor_id or await follows_db.is_following(
+        conn, viewer.id, boost.actor_id
+    )
+
+
+async def visible_status_ids(conn: Any, viewer: Actor | None, ids: list[int]) -> list[int]:
+    """Those of `ids` (posts or boosts, which share one id space) the viewer may see, in order."""
+    posts = {post.id: post for post in await posts_db.by_ids(conn, ids)}
+    boosts = await status_views.boosts_by_ids(conn, [i for i in ids if i not in posts])
+    boosted = [b.post_id for b in boosts.values() if b.post_id not in posts]
+    posts.update({post.id: post for post in await posts_db.by_ids(conn, boosted)})
+    visible = []
+    for status_id in ids:
+        boost = boosts.get(status_id)
+        post = posts.get(boost.post_id if boost else status_id)
+        if post is None:
+            continue
+        if boost is None and status_id in posts:
+            allowed = await may_see(conn, post, viewer)
+        else:
+            allowed = boost is not None and await may_see_boost(conn, boost, post, viewer)
+        if allowed:
+            visible.append(status_id)
+    return visible
+
+
 async def visible_post(
     conn: Any, viewer: Actor, post_id: int, missing: str = "no such post"
 ) -> Post:
@@ -173,10 +238,34 @@ async def write_post(
         published_at=datetime.now(UTC),
         to_uris=list(to),
         cc_uris=list(cc),
+        app_id=draft.app_id,
     )
     await posts_db.set_mentions(conn, post.id, [actor.id for actor in mentioned])
     await posts_db.set_tags(conn, post.id, list(text.tags))
+    if draft.media_ids or draft.media_edits:
+        await _attach_media(conn, author, post.id, draft)
     return post
+
+
+async def _attach_media(conn: Any, author: Actor, post_id: int, draft: Draft) -> None:
+    """Make the draft's attachments the post's, in order; each must be the author's own upload
+    or already the post's."""
+    wanted = list(draft.media_ids)
+    rows = {row.id: row for row in await media_db.owned(conn, author.id, wanted)}
+    unknown = [str(i) for i in wanted if i not in rows]
+    if unknown:
+        raise InvalidInput(f"no such attachment of yours: {', '.join(unknown)}")
+    taken = [str(i) for i in wanted if rows[i].post_id not in (None, post_id)]
+    if taken:
+        raise InvalidInput(f"attachment {', '.join(taken)} already belongs to another post")
+    stray = [str(change.id) for change in draft.media_edits if change.id not in rows]
+    if stray:
+        raise InvalidInput(f"attachment {', '.join(stray)} is not one of this post's")
+    await media_db.detach(conn, post_id, wanted)
+    if wanted:
+        await media_db.attach(conn, post_id, wanted)
+    for change in draft.media_edits:
+        await media_db.describe(conn, change.id, change.description, change.focus)
 
 
 async def own_post(conn: Any, author: Actor, post_id: int) -> Post:
@@ -197,18 +286,25 @@ async def edit_post(
     draft: Draft,
     mentions: dict[tuple[str, str], Actor],
 ) -> Post:
-    """Replace a post's text, keeping the previous version; visibility cannot change."""
+    """Replace a post's text and attachments, keeping the previous version; visibility cannot
+    change. The draft is the whole new post: attachments it leaves out are taken off."""
     check_draft(draft)
     post = await own_post(conn, author, post_id)
     if draft.visibility != post.visibility:
         raise InvalidInput("an edit cannot change who a post is for")
     text, content_map = render(draft, urls, domain, mentions)
+    before = [row.id for row in await media_db.of_post(conn, post.id)]
     updated = await posts_db.replace_content(conn, post, **_written(draft, text, content_map))
+    await status_edits_db.record_media(conn, post.id, before)
     await posts_db.set_tags(conn, post.id, list(text.tags))
+    await _attach_media(conn, author, post.id, draft)
     return updated
 
 
 async def delete_post(conn: Any, author: Actor, post_id: int) -> Post:
     post = await own_post(conn, author, post_id)
+    # The attachments outlive the post as the author's uploads, so that "delete and redraft"
+    # in Mastodon apps can attach them again, as Mastodon allows.
+    await media_db.detach(conn, post.id, [])
     await posts_db.delete(conn, post, author.uri)
     return post
