@@ -6,6 +6,7 @@ from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
 from fedi.db import reactions as reactions_db
 from fedi.db.posts import Post
+from fedi.domain.notifications import notify
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import note_from, object_id, require_same_host, store_note
 from webfinger.resolver import ResolveError
@@ -21,7 +22,8 @@ async def on_announce(ctx: HandlerContext, activity: dict[str, Any]) -> None:
             return
     if post.visibility not in ("public", "unlisted"):
         raise Refused("only public and unlisted posts can be boosted")
-    await reactions_db.add(ctx.conn, "boosts", activity["id"], ctx.signer.id, post.id)
+    if await reactions_db.add(ctx.conn, "boosts", activity["id"], ctx.signer.id, post.id):
+        await notify(ctx.conn, post.actor_id, "reblog", ctx.signer.id, post.id)
 
 
 async def _fetch_boosted(ctx: HandlerContext, target: str) -> Post | None:

@@ -3,15 +3,15 @@
 from typing import Any
 
 from activitypub.hosts import InvalidHost, host_of
-from activitypub.vocab import CONVERTED_TYPES, InvalidDocument, RemoteNote, id_of, parse_note
+from activitypub.vocab import InvalidDocument, RemoteNote, id_of, parse_note
 from fedi.db import actors as actors_db
 from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
 from fedi.db.follows import Follow
 from fedi.db.posts import Post
-from fedi.domain.html import sanitize
-from fedi.domain.visibility import infer_visibility
+from fedi.domain.remote_posts import rendered_content as rendered_content  # update.py uses it
+from fedi.domain.remote_posts import store_remote_note
 from inbox.handlers import HandlerContext, Refused
 from webfinger.resolver import ResolveError
 
@@ -65,45 +65,9 @@ async def is_relevant(ctx: HandlerContext, note: RemoteNote, author: Actor) -> b
     return False
 
 
-def rendered_content(note: RemoteNote) -> tuple[str, dict[str, str]]:
-    """Sanitised HTML and contentMap; a titled Article or Page shows its title first."""
-    content = sanitize(note.content)
-    if note.name and note.type in CONVERTED_TYPES:
-        content = f"<p><strong>{sanitize(note.name)}</strong></p>{content}"
-    return content, {lang: sanitize(text) for lang, text in note.content_map.items()}
-
-
 async def store_note(ctx: HandlerContext, note: RemoteNote, author: Actor) -> Post | None:
     """Store a remote post and its local mentions and tags; None if it was already here."""
-    content, content_map = rendered_content(note)
-    parent = await posts_db.by_uri(ctx.conn, note.in_reply_to) if note.in_reply_to else None
-    language = next(iter(note.content_map)) if len(note.content_map) == 1 else None
-    post = await posts_db.insert_remote(
-        ctx.conn,
-        uri=note.id,
-        actor_id=author.id,
-        local=False,
-        visibility=infer_visibility(note.to, note.cc, author.followers_url),
-        content=content,
-        summary=sanitize(note.summary) if note.summary else "",
-        sensitive=note.sensitive or bool(note.summary),
-        language=language,
-        content_map=content_map,
-        url=note.url,
-        in_reply_to_uri=note.in_reply_to,
-        in_reply_to_id=parent.id if parent else None,
-        conversation=note.conversation,
-        to_uris=note.to,
-        cc_uris=note.cc,
-    )
-    if post is None:
-        return None
-    local_mentions = [a.id for href in note.mentions if (a := await local_actor(ctx, href))]
-    if parent is not None and parent.local:
-        local_mentions.append(parent.actor_id)
-    await posts_db.set_mentions(ctx.conn, post.id, local_mentions)
-    await posts_db.set_tags(ctx.conn, post.id, note.hashtags)
-    return post
+    return await store_remote_note(ctx.conn, note, author)
 
 
 async def answered_follow(ctx: HandlerContext, activity: dict[str, Any]) -> Follow:

@@ -3,6 +3,8 @@
 from typing import Any
 
 from fedi.db import posts as posts_db
+from fedi.domain.media import keep_remote_media
+from fedi.domain.notifications import notify_mentions
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import is_relevant, note_from, require_same_host, store_note
 
@@ -17,4 +19,8 @@ async def on_create(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         raise Refused(f"{note.id} was deleted; a replayed Create is refused")
     if not await is_relevant(ctx, note, ctx.signer):
         return  # nobody here follows, is mentioned or is answered: nothing to keep
-    await store_note(ctx, note, ctx.signer)
+    post = await store_note(ctx, note, ctx.signer)
+    if post is not None:
+        await notify_mentions(ctx.conn, post)
+    if post is not None and note.attachments:
+        await keep_remote_media(ctx.conn, ctx.signer.id, post.id, note.attachments)

@@ -4,6 +4,7 @@ from typing import Any
 
 from fedi.db import blocks as blocks_db
 from fedi.db import follows as follows_db
+from fedi.domain.notifications import notify
 from fedi.federation import activities
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import local_actor, object_id
@@ -24,5 +25,8 @@ async def on_follow(ctx: HandlerContext, activity: dict[str, Any]) -> None:
     existing = await follows_db.between(ctx.conn, ctx.signer.id, target.id)
     accepted = not target.manually_approves_followers or bool(existing and existing.accepted)
     await follows_db.upsert(ctx.conn, activity["id"], ctx.signer.id, target.id, accepted=accepted)
+    if existing is None:
+        kind = "follow" if accepted else "follow_request"
+        await notify(ctx.conn, target.id, kind, ctx.signer.id)
     if accepted:
         await send(ctx.conn, target, activities.answer(target, "Accept", follow_doc), inbox)

@@ -4,6 +4,7 @@ from typing import Any
 
 from fedi.db import posts as posts_db
 from fedi.db import reactions as reactions_db
+from fedi.domain.notifications import notify
 from fedi.domain.posts import may_see
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import object_id
@@ -16,4 +17,5 @@ async def on_like(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         return  # a like of something we do not keep
     if post.local and not await may_see(ctx.conn, post, ctx.signer):
         raise Refused("the liked post is not visible to its liker")
-    await reactions_db.add(ctx.conn, "likes", activity["id"], ctx.signer.id, post.id)
+    if await reactions_db.add(ctx.conn, "likes", activity["id"], ctx.signer.id, post.id):
+        await notify(ctx.conn, post.actor_id, "favourite", ctx.signer.id, post.id)

@@ -6,6 +6,7 @@ from activitypub.vocab import first, id_of
 from fedi.db import blocks as blocks_db
 from fedi.db import follows as follows_db
 from fedi.db import reactions as reactions_db
+from fedi.domain.notifications import withdraw_follow, withdraw_reaction
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import local_actor, object_id
 
@@ -30,12 +31,15 @@ async def on_undo(ctx: HandlerContext, activity: dict[str, Any]) -> None:
             )
         if follow is not None and follow.follower_id == ctx.signer.id:
             await follows_db.remove(ctx.conn, follow.id)
+            await withdraw_follow(ctx.conn, follow.follower_id, follow.followee_id)
             return
     for table, verb in (("likes", "Like"), ("boosts", "Announce")):
         if kind in (None, verb):
             reaction = await reactions_db.by_uri(ctx.conn, table, inner_id)
             if reaction is not None and reaction.actor_id == ctx.signer.id:
                 await reactions_db.remove(ctx.conn, table, reaction.id)
+                kind_of = "favourite" if table == "likes" else "reblog"
+                await withdraw_reaction(ctx.conn, kind_of, reaction.actor_id, reaction.post_id)
                 return
     if kind in (None, "Block") and isinstance(inner, dict):
         target = await local_actor(ctx, id_of(inner.get("object")) or "")

@@ -5,6 +5,8 @@ from typing import Any
 from activitypub.vocab import ACTOR_TYPES, InvalidDocument, first, parse_actor
 from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
+from fedi.domain.media import keep_remote_media
+from fedi.domain.notifications import notify_edit
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import note_from, rendered_content, require_same_host
 from webfinger.resolver import actor_columns
@@ -34,6 +36,8 @@ async def on_update(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         content_map=content_map,
         source=None,
     )
+    await keep_remote_media(ctx.conn, ctx.signer.id, post.id, note.attachments)
+    await notify_edit(ctx.conn, post)
 
 
 async def _update_actor(ctx: HandlerContext, document: dict[str, Any]) -> None:
