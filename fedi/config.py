@@ -31,6 +31,8 @@ class Settings:
     registrations: str
     allow_private_addresses: bool
     authorized_fetch: bool
+    # The server rules members agree to, shown by the client API's instance endpoints.
+    rules: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:
@@ -136,7 +138,28 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         registrations=registrations,
         allow_private_addresses=flag("FEDI_ALLOW_PRIVATE_ADDRESSES"),
         authorized_fetch=flag("FEDI_AUTHORIZED_FETCH"),
+        rules=_rules(env.get("FEDI_RULES"), file_values.get("rules")),
     )
+
+
+MAX_RULE_LENGTH = 1_000
+
+
+def _rules(env_value: str | None, file_value: Any) -> tuple[str, ...]:
+    """One rule per line of FEDI_RULES, or a list of strings as `rules` in the TOML file."""
+    if env_value is not None:
+        items = env_value.splitlines()
+    elif isinstance(file_value, list):
+        items = [str(item) for item in file_value]
+    elif isinstance(file_value, str):
+        items = file_value.splitlines()
+    else:
+        items = []
+    rules = tuple(item.strip() for item in items if item.strip())
+    for rule in rules:
+        if len(rule) > MAX_RULE_LENGTH:
+            raise ConfigError(f"FEDI_RULES: a rule has at most {MAX_RULE_LENGTH} characters")
+    return rules
 
 
 def _read_toml(path_text: str | None) -> dict[str, Any]:

@@ -1,0 +1,68 @@
+"""Who among the streaming clients' accounts a change concerns: follows, blocks and mutes, asked
+for many accounts at once, and the facts about a post the public streams filter on."""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FollowTerms:
+    """What a follower chose when following: whether boosts show, and which languages."""
+
+    show_reblogs: bool = True
+    languages: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    tags: frozenset[str]
+    has_media: bool
+    # A reply to someone else's post: the public streams leave it out, as the timelines do.
+    replies_to_other: bool
+
+
+async def followers_among(
+    conn: Any, followee_id: int, viewer_ids: list[int]
+) -> dict[int, FollowTerms]:
+    """Which of the viewers follow the account (accepted follows only), with their terms."""
+    rows = await conn.fetch(
+        "SELECT follower_id, show_reblogs, languages FROM follows"
+        " WHERE followee_id = $1 AND accepted AND follower_id = ANY($2)",
+        followee_id,
+        viewer_ids,
+    )
+    return {
+        row["follower_id"]: FollowTerms(
+            row["show_reblogs"], None if row["languages"] is None else tuple(row["languages"])
+        )
+        for row in rows
+    }
+
+
+async def hiding(conn: Any, viewer_ids: list[int], actor_ids: list[int]) -> set[int]:
+    """The viewers who never see these actors: they mute (a mute in force) or block one of
+    them, or are blocked by one of them."""
+    rows = await conn.fetch(
+        "SELECT actor_id AS viewer FROM mutes WHERE actor_id = ANY($1) AND target_id = ANY($2)"
+        "   AND (expires_at IS NULL OR expires_at > now())"
+        " UNION SELECT blocker_id FROM blocks WHERE blocker_id = ANY($1) AND blocked_id = ANY($2)"
+        " UNION SELECT blocked_id FROM blocks WHERE blocked_id = ANY($1) AND blocker_id = ANY($2)",
+        viewer_ids,
+        actor_ids,
+    )
+    return {row["viewer"] for row in rows}
+
+
+async def post_facts(conn: Any, post_id: int) -> PostFacts:
+    row = await conn.fetchrow(
+        "SELECT"
+        " coalesce((SELECT array_agg(tag) FROM post_tags WHERE post_id = p.id), '{}') AS tags,"
+        " EXISTS (SELECT 1 FROM media_attachments m WHERE m.post_id = p.id) AS has_media,"
+        " (p.in_reply_to_uri IS NOT NULL AND NOT EXISTS (SELECT 1 FROM posts r"
+        "   WHERE r.id = p.in_reply_to_id AND r.actor_id = p.actor_id)) AS replies_to_other"
+        " FROM posts p WHERE p.id = $1",
+        post_id,
+    )
+    if row is None:
+        return PostFacts(frozenset(), False, False)
+    return PostFacts(frozenset(row["tags"]), row["has_media"], row["replies_to_other"])

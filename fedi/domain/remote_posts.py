@@ -1,0 +1,71 @@
+"""Keeping a post written elsewhere: one way to store it, whether it arrived in the inbox or a
+member looked it up by its URL. The caller has checked its origin and holds the transaction."""
+
+from typing import Any
+
+from activitypub.vocab import CONVERTED_TYPES, RemoteNote
+from fedi.db import actors as actors_db
+from fedi.db import posts as posts_db
+from fedi.db.actors import Actor
+from fedi.db.posts import Post
+from fedi.domain.html import sanitize
+from fedi.domain.media import keep_remote_media
+from fedi.domain.notifications import notify_mentions
+from fedi.domain.visibility import infer_visibility
+
+
+def rendered_content(note: RemoteNote) -> tuple[str, dict[str, str]]:
+    """Sanitised HTML and contentMap; a titled Article or Page shows its title first."""
+    content = sanitize(note.content)
+    if note.name and note.type in CONVERTED_TYPES:
+        content = f"<p><strong>{sanitize(note.name)}</strong></p>{content}"
+    return content, {lang: sanitize(text) for lang, text in note.content_map.items()}
+
+
+async def _local_actor(conn: Any, uri: str) -> Actor | None:
+    actor = await actors_db.by_uri(conn, uri)
+    return actor if actor is not None and actor.local else None
+
+
+async def store_remote_note(conn: Any, note: RemoteNote, author: Actor) -> Post | None:
+    """Store a remote post and its local mentions and tags; None if it was already here."""
+    content, content_map = rendered_content(note)
+    parent = await posts_db.by_uri(conn, note.in_reply_to) if note.in_reply_to else None
+    language = next(iter(note.content_map)) if len(note.content_map) == 1 else None
+    post = await posts_db.insert_remote(
+        conn,
+        uri=note.id,
+        actor_id=author.id,
+        local=False,
+        visibility=infer_visibility(note.to, note.cc, author.followers_url),
+        content=content,
+        summary=sanitize(note.summary) if note.summary else "",
+        sensitive=note.sensitive or bool(note.summary),
+        language=language,
+        content_map=content_map,
+        url=note.url,
+        in_reply_to_uri=note.in_reply_to,
+        in_reply_to_id=parent.id if parent else None,
+        conversation=note.conversation,
+        to_uris=note.to,
+        cc_uris=note.cc,
+    )
+    if post is None:
+        return None
+    local_mentions = [a.id for href in note.mentions if (a := await _local_actor(conn, href))]
+    if parent is not None and parent.local:
+        local_mentions.append(parent.actor_id)
+    await posts_db.set_mentions(conn, post.id, local_mentions)
+    await posts_db.set_tags(conn, post.id, note.hashtags)
+    return post
+
+
+async def keep_remote_note(conn: Any, note: RemoteNote, author: Actor) -> Post | None:
+    """Store a new remote post as an incoming Create does: with its mentions notified and its
+    attachments recorded; None if it was already here."""
+    post = await store_remote_note(conn, note, author)
+    if post is not None:
+        await notify_mentions(conn, post)
+        if note.attachments:
+            await keep_remote_media(conn, author.id, post.id, note.attachments)
+    return post
