@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
@@ -18,6 +19,9 @@ from activitypub.signatures import HttpSignatureAuth
 from fedi import __version__
 from fedi.api import routes as api_routes
 from fedi.api.context import ApiContext
+from fedi.api.media import MediaFiles
+from fedi.api.ratelimit import RateLimit
+from fedi.api.stream_hub import StreamHub
 from fedi.config import Settings
 from fedi.db.actors import Actor
 from fedi.db.migrate import migrate
@@ -119,14 +123,27 @@ def create_app(node: Node) -> Starlette:
         *actor_routes.routes(node.pool, settings, fetch_signer),
         *pages.routes(settings),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
-        Mount("/media", app=StaticFiles(directory=str(context.media_dir)), name="media"),
+        Mount("/media", app=MediaFiles(directory=str(context.media_dir)), name="media"),
     ]
+    # The streaming API's LISTEN connection opens with the first stream and closes here.
+    stream_hub = StreamHub(node.pool, node.urls)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await stream_hub.stop()
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RateLimit)],
         exception_handlers={FediError: _fedi_error, HTTPException: _http_error},
     )
     app.state.node = node
     app.state.api = context
+    app.state.stream_hub = stream_hub
     return app
 
 

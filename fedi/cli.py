@@ -169,8 +169,9 @@ async def _serve(settings: Settings, args: Any) -> int:
                     f"Password (shown once): {admin.password}\n",
                     flush=True,
                 )
+        app = create_app(node)
         config = uvicorn.Config(
-            create_app(node),
+            app,
             host=args.host,
             port=args.port,
             ssl_certfile=args.ssl_certfile,
@@ -178,14 +179,22 @@ async def _serve(settings: Settings, args: Any) -> int:
             log_level="info",
             access_log=False,
             proxy_headers=False,
+            # An open WebSocket or event stream must not hold shutdown (and PostgreSQL) forever.
+            timeout_graceful_shutdown=5,
         )
         server = uvicorn.Server(config)
         # uvicorn re-raises SIGTERM after shutting down, which would kill us before the
         # embedded PostgreSQL is stopped; we take the signals ourselves instead.
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign, assignment]
         loop = asyncio.get_running_loop()
+
+        def shut_down() -> None:
+            server.should_exit = True
+            # Event streams never end by themselves; uvicorn waits for them before shutdown.
+            app.state.stream_hub.close_streams()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+            loop.add_signal_handler(sig, shut_down)
         print(f"fedi serving {settings.base_url} on {args.host}:{args.port}", flush=True)
         stop = asyncio.Event()
         workers = None if args.no_workers else asyncio.create_task(node.run_workers(stop))

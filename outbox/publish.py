@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from activitypub.vocab import PUBLIC
@@ -11,23 +12,31 @@ from fedi.db import actors as actors_db
 from fedi.db import blocks as blocks_db
 from fedi.db import deliveries as deliveries_db
 from fedi.db import follows as follows_db
+from fedi.db import media as media_db
 from fedi.db import posts as posts_db
 from fedi.db import reactions as reactions_db
+from fedi.db import relationships as relationships_db
+from fedi.db import status_views
 from fedi.db.actors import Actor
 from fedi.db.follows import Follow
 from fedi.db.posts import Post
+from fedi.db.relationships import FollowOptions
+from fedi.domain import notifications, profiles
 from fedi.domain import posts as posts_domain
 from fedi.domain.html import mentioned_handles
 from fedi.domain.posts import Draft
+from fedi.domain.profiles import ProfileChange
 from fedi.domain.visibility import FEDERATED
 from fedi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedi.federation import activities
+from fedi.federation.actor_documents import ACTOR_CONTEXT, actor_to_document
 from fedi.federation.notes import post_to_note
 from fedi.urls import Urls
 from outbox import recipients
 from webfinger.resolver import RemoteResolver, ResolveError
 
 log = logging.getLogger(__name__)
+BOOST_VISIBILITIES = ("public", "unlisted", "followers")
 
 
 async def send(conn: Any, actor: Actor, document: dict[str, Any], inboxes: list[str]) -> None:
@@ -81,7 +90,8 @@ class Publisher:
     async def note_for(self, conn: Any, post: Post, author: Actor) -> dict[str, Any]:
         mentioned = await actors_db.by_ids(conn, await posts_db.mentioned_actor_ids(conn, post.id))
         tags = await posts_db.tags_of(conn, post.id)
-        return post_to_note(post, author, mentioned, tags, self.urls.base)
+        media = await media_db.of_post(conn, post.id)
+        return post_to_note(post, author, mentioned, tags, self.urls.base, media)
 
     async def _send_to(
         self, conn: Any, actor: Actor, document: dict[str, Any], target: Actor
@@ -98,6 +108,7 @@ class Publisher:
             post = await posts_domain.write_post(
                 conn, self.urls, self.domain, author, draft, mentions
             )
+            await notifications.notify_mentions(conn, post)
             if post.visibility in FEDERATED:
                 note = await self.note_for(conn, post, author)
                 inboxes = await self._post_audience(conn, post, author)
@@ -110,6 +121,7 @@ class Publisher:
             post = await posts_domain.edit_post(
                 conn, self.urls, self.domain, author, post_id, draft, mentions
             )
+            await notifications.notify_edit(conn, post)
             if post.visibility in FEDERATED:
                 note = await self.note_for(conn, post, author)
                 inboxes = await self._post_audience(conn, post, author)
@@ -139,6 +151,7 @@ class Publisher:
             uri = activities.new_id(actor, "likes")
             if await reactions_db.add(conn, "likes", uri, actor.id, post.id) is None:
                 return  # already liked: nothing new to say
+            await notifications.notify(conn, post.actor_id, "favourite", actor.id, post.id)
             if post.visibility in FEDERATED or not post.local:
                 document = activities.simple(actor, "Like", post.uri, uri)
                 await self._send_to(conn, actor, document, author)
@@ -150,27 +163,44 @@ class Publisher:
             if like is None:
                 return
             await reactions_db.remove(conn, "likes", like.id)
+            await notifications.withdraw_reaction(conn, "favourite", actor.id, post.id)
             original = activities.simple(actor, "Like", post.uri, like.uri)
             await self._send_to(conn, actor, activities.undo(actor, original), author)
 
-    async def boost(self, actor: Actor, post_id: int) -> None:
+    async def boost(self, actor: Actor, post_id: int, visibility: str = "public") -> None:
+        """Boost a post to everyone, unlisted, or (`followers`) to the booster's followers."""
+        if visibility not in BOOST_VISIBILITIES:
+            choices = ", ".join(BOOST_VISIBILITIES)
+            raise InvalidInput(f"a boost's visibility must be one of {choices}")
         async with self.pool.acquire() as conn, conn.transaction():
             post, author = await self._visible_post(conn, actor, post_id)
             if post.visibility not in ("public", "unlisted"):
                 raise InvalidInput("only public and unlisted posts can be boosted")
             uri = activities.new_id(actor, "announces")
-            if await reactions_db.add(conn, "boosts", uri, actor.id, post.id) is None:
+            boost = await reactions_db.add(conn, "boosts", uri, actor.id, post.id)
+            if boost is None:
                 return
-            document = self._announce(actor, author, post.uri, uri)
+            await notifications.notify(conn, post.actor_id, "reblog", actor.id, post.id)
+            if visibility != "public":
+                await reactions_db.set_boost_visibility(conn, boost.id, visibility)
+            document = self._announce(actor, author, post.uri, uri, visibility)
             inboxes = await recipients.audience_inboxes(
                 conn, actor, followers=True, actors=[author], local_domain=self.domain
             )
             await send(conn, actor, document, inboxes)
 
-    def _announce(self, actor: Actor, author: Actor, post_uri: str, uri: str) -> dict[str, Any]:
-        return activities.simple(
-            actor, "Announce", post_uri, uri, to=[PUBLIC], cc=[author.uri, actor.followers_url]
-        )
+    def _announce(
+        self, actor: Actor, author: Actor, post_uri: str, uri: str, visibility: str = "public"
+    ) -> dict[str, Any]:
+        followers = actor.followers_url
+        assert followers is not None  # a local actor always has a followers collection
+        if visibility == "unlisted":
+            to, cc = [followers], [PUBLIC, author.uri]
+        elif visibility == "followers":
+            to, cc = [followers], [author.uri]
+        else:
+            to, cc = [PUBLIC], [author.uri, followers]
+        return activities.simple(actor, "Announce", post_uri, uri, to=to, cc=cc)
 
     async def unboost(self, actor: Actor, post_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -178,26 +208,38 @@ class Publisher:
             boost = await reactions_db.find(conn, "boosts", actor.id, post.id)
             if boost is None:
                 return
+            stored = (await status_views.boosts_by_ids(conn, [boost.id]))[boost.id]
             await reactions_db.remove(conn, "boosts", boost.id)
-            original = self._announce(actor, author, post.uri, boost.uri)
+            await notifications.withdraw_reaction(conn, "reblog", actor.id, post.id)
+            original = self._announce(actor, author, post.uri, boost.uri, stored.visibility)
             inboxes = await recipients.audience_inboxes(
                 conn, actor, followers=True, actors=[author], local_domain=self.domain
             )
             await send(conn, actor, activities.undo(actor, original), inboxes)
 
-    async def follow(self, follower: Actor, target: Actor) -> Follow:
+    async def follow(
+        self, follower: Actor, target: Actor, options: FollowOptions | None = None
+    ) -> Follow:
         if follower.id == target.id:
             raise InvalidInput("you cannot follow yourself")
         async with self.pool.acquire() as conn, conn.transaction():
             if await blocks_db.is_blocked_by(conn, follower.id, target.id):
                 raise Forbidden("this account has blocked you")
+            if await blocks_db.is_blocked_by(conn, target.id, follower.id):
+                raise Forbidden("you have blocked this account; unblock it first")
             existing = await follows_db.between(conn, follower.id, target.id)
             if existing is not None:
+                if options is not None:  # following again is how a client changes these
+                    await relationships_db.set_follow_options(conn, existing.id, options)
                 return existing
             uri = activities.new_id(follower, "follows")
             # A local account that does not review followers accepts at once; remote ones answer.
             accepted = target.local and not target.manually_approves_followers
             follow = await follows_db.upsert(conn, uri, follower.id, target.id, accepted=accepted)
+            if options is not None:
+                await relationships_db.set_follow_options(conn, follow.id, options)
+            kind = "follow" if accepted else "follow_request"
+            await notifications.notify(conn, target.id, kind, follower.id)
             if not target.local:
                 document = activities.follow_document(uri, follower.uri, target.uri)
                 await self._send_to(conn, follower, document, target)
@@ -209,6 +251,7 @@ class Publisher:
             if follow is None:
                 return
             await follows_db.remove(conn, follow.id)
+            await notifications.withdraw_follow(conn, follower.id, target.id)
             if not target.local:
                 original = activities.follow_document(follow.uri, follower.uri, target.uri)
                 await self._send_to(conn, follower, activities.undo(follower, original), target)
@@ -231,6 +274,7 @@ class Publisher:
                 await follows_db.accept(conn, follow.id)
             else:
                 await follows_db.remove(conn, follow.id)
+            await notifications.withdraw_follow(conn, follower.id, followee.id)
             if not follower.local:
                 original = activities.follow_document(follow.uri, follower.uri, followee.uri)
                 verdict = activities.answer(followee, "Accept" if accept else "Reject", original)
@@ -257,3 +301,40 @@ class Publisher:
             if not target.local:
                 original = activities.simple(blocker, "Block", target.uri, uri)
                 await self._send_to(conn, blocker, activities.undo(blocker, original), target)
+
+    async def update_profile(self, actor: Actor, change: ProfileChange, media_dir: Path) -> Actor:
+        """Change a local account's profile; its followers get the new actor document.
+
+        Only what the actor document shows travels: posting preferences, the bio as typed and
+        shielding stay on this node. Nothing is sent when the document did not change.
+        """
+        profiles.check_change(change)
+        images = await profiles.store_images(media_dir, self.urls, change)
+        async with self.pool.acquire() as conn, conn.transaction():
+            before = await actors_db.by_id(conn, actor.id)
+            assert before is not None
+            updated = await profiles.apply_change(
+                conn, self.urls, self.domain, before, change, images
+            )
+            document = actor_to_document(updated)
+            if document != actor_to_document(before):
+                body = {key: value for key, value in document.items() if key != "@context"}
+                update = activities.update(updated, body)
+                update["@context"] = ACTOR_CONTEXT  # the actor's terms, not a note's
+                inboxes = await recipients.audience_inboxes(
+                    conn, updated, followers=True, local_domain=self.domain
+                )
+                await send(conn, updated, update, inboxes)
+        if before.manually_approves_followers and not updated.manually_approves_followers:
+            await self._accept_pending(updated)
+        return updated
+
+    async def _accept_pending(self, followee: Actor) -> None:
+        """An account that stops reviewing followers lets in everyone who asked, as Mastodon."""
+        async with self.pool.acquire() as conn:
+            pending = await follows_db.pending_for(conn, followee.id)
+        for follow in pending:
+            try:
+                await self.answer_follow(followee, follow.id, accept=True)
+            except (NotFound, Conflict):
+                continue  # withdrawn or answered meanwhile

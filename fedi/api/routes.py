@@ -3,12 +3,20 @@
 from starlette.routing import BaseRoute
 
 from fedi.api import (
+    account_lists,
+    account_statuses,
     accounts,
+    bookmarks,
+    client_defaults,
+    favourites,
+    follow_requests,
     instance,
     markers,
     media,
     notifications,
     oauth,
+    reblogs,
+    relationships,
     search,
     statuses,
     streaming,
@@ -19,6 +27,10 @@ MODULES = (
     oauth,
     instance,
     accounts,
+    relationships,
+    account_statuses,
+    account_lists,
+    follow_requests,
     statuses,
     timelines,
     notifications,
@@ -26,6 +38,10 @@ MODULES = (
     media,
     streaming,
     markers,
+    favourites,
+    reblogs,
+    bookmarks,
+    client_defaults,
 )
 
 
