@@ -18,6 +18,7 @@ from activitypub.client import ActivityPubClient, OutboundPolicy
 from activitypub.signatures import HttpSignatureAuth
 from fedi import __version__
 from fedi.api import routes as api_routes
+from fedi.api.cors import ApiCors
 from fedi.api.context import ApiContext
 from fedi.api.media import MediaFiles
 from fedi.api.ratelimit import RateLimit
@@ -138,7 +139,7 @@ def create_app(node: Node) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RateLimit)],
+        middleware=[Middleware(ApiCors), Middleware(RateLimit)],
         exception_handlers={FediError: _fedi_error, HTTPException: _http_error},
     )
     app.state.node = node

@@ -1,9 +1,12 @@
 """Mastodon.py, the Python library many bots and tools use, against two real nodes."""
 
 import asyncio
+import html
+import re
 import threading
 from typing import Any
 
+import httpx
 import pytest
 from mastodon import Mastodon, StreamListener
 
@@ -13,6 +16,7 @@ from tests.federation.cluster import Member, eventually
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 SCOPES = ["read", "write", "follow"]
+OOB = "urn:ietf:wg:oauth:2.0:oob"
 
 
 def signed_in(base_url: str, username: str) -> Mastodon:
@@ -100,3 +104,34 @@ async def test_follow_across_nodes_arrives_as_a_streamed_notification(
         return list(dave.account_followers(me["id"]))
 
     assert [a["acct"] for a in await asyncio.to_thread(followers)] == [f"mpy_carol@{home.domain}"]
+
+
+async def test_authorization_code_flow_through_the_sign_in_page(nodes: list[Member]) -> None:
+    """The flow Mastodon.py recommends: open the page, sign in, paste the code back."""
+    home, _ = nodes
+    await account(home, "mpy_frank")
+    base = home.process.base_url
+
+    def scenario() -> Any:
+        client_id, client_secret = Mastodon.create_app(
+            "fedi tests (code)", api_base_url=base, scopes=SCOPES
+        )
+        client = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
+        url = client.auth_request_url(scopes=SCOPES, redirect_uris=OOB, allow_http=True)
+        with httpx.Client(follow_redirects=True, timeout=10) as browser:
+            page = browser.get(url)
+            assert page.status_code == 200
+            form = dict(
+                re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
+            )
+            form = {name: html.unescape(value) for name, value in form.items()}
+            form.update(username="mpy_frank", password=PASSWORD, decision="approve")
+            answer = browser.post(f"{base}/oauth/authorize", data=form)
+            assert answer.status_code == 200, answer.text
+            found = re.search(r'<code class="oauth-code">([^<]+)</code>', answer.text)
+            assert found, answer.text
+        client.log_in(code=found[1], redirect_uri=OOB, scopes=SCOPES, allow_http=True)
+        return client.account_verify_credentials()
+
+    me = await asyncio.to_thread(scenario)
+    assert me["username"] == "mpy_frank"

@@ -242,3 +242,24 @@ async def test_public_start_up_lists_are_empty_without_a_token(
     client: httpx.AsyncClient, path: str
 ) -> None:
     assert await get_json(client, path) == []
+
+
+async def test_browser_apps_on_other_origins_may_call_the_api(client: httpx.AsyncClient) -> None:
+    preflight = await client.options(
+        "/api/v1/timelines/home",
+        headers={
+            "Origin": "https://elk.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    answer = await client.get("/api/v1/instance", headers={"Origin": "https://elk.example"})
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "Link" in answer.headers["access-control-expose-headers"]
+
+
+async def test_the_sign_in_page_is_not_opened_to_other_origins(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/oauth/authorize", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in answer.headers
