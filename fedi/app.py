@@ -18,8 +18,8 @@ from activitypub.client import ActivityPubClient, OutboundPolicy
 from activitypub.signatures import HttpSignatureAuth
 from fedi import __version__
 from fedi.api import routes as api_routes
-from fedi.api.cors import ApiCors
 from fedi.api.context import ApiContext
+from fedi.api.cors import ApiCors
 from fedi.api.media import MediaFiles
 from fedi.api.ratelimit import RateLimit
 from fedi.api.stream_hub import StreamHub

@@ -1,9 +1,11 @@
 """Batched reads for rendering a page of statuses: one query per kind of fact, never per post."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
+
+from fedi.db.actors import Actor
 
 
 @dataclass(frozen=True)
@@ -158,3 +160,84 @@ async def app_names(conn: Any, post_ids: list[int]) -> dict[int, tuple[str, str 
         post_ids,
     )
     return {row["id"]: (row["name"], row["website"]) for row in rows}
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """Everything a status shows besides the post row itself, read for a page in one query."""
+
+    mentions: list[int]
+    tags: list[str]
+    media: list[MediaRow]
+    counts: PostCounts
+    app: tuple[str, str | None] | None
+    parent_author_id: int | None
+    favourited: bool
+    reblogged: bool
+    bookmarked: bool
+
+
+_MEDIA_JSON = ", ".join(f"'{name}', m.{name}" for name in MEDIA_COLUMNS.split(", "))
+
+
+async def post_facts(conn: Any, post_ids: list[int], viewer_id: int | None) -> dict[int, PostFacts]:
+    rows = await conn.fetch(
+        "SELECT p.id,"
+        " (SELECT array_agg(actor_id ORDER BY actor_id) FROM mentions WHERE post_id = p.id)"
+        "   AS mentions,"
+        " (SELECT array_agg(tag ORDER BY tag) FROM post_tags WHERE post_id = p.id) AS tags,"
+        f" (SELECT json_agg(json_build_object({_MEDIA_JSON}) ORDER BY m.position, m.id)"
+        "   FROM media_attachments m WHERE m.post_id = p.id) AS media,"
+        " (SELECT count(*) FROM posts r WHERE r.in_reply_to_id = p.id) AS replies,"
+        " (SELECT count(*) FROM boosts b WHERE b.post_id = p.id) AS reblogs,"
+        " (SELECT count(*) FROM likes l WHERE l.post_id = p.id) AS favourites,"
+        " app.name AS app_name, app.website AS app_website, parent.actor_id AS parent_author,"
+        " EXISTS (SELECT 1 FROM likes WHERE post_id = p.id AND actor_id = $2) AS favourited,"
+        " EXISTS (SELECT 1 FROM boosts WHERE post_id = p.id AND actor_id = $2) AS reblogged,"
+        " EXISTS (SELECT 1 FROM bookmarks WHERE post_id = p.id AND actor_id = $2) AS bookmarked"
+        " FROM posts p"
+        " LEFT JOIN oauth_apps app ON app.id = p.app_id"
+        " LEFT JOIN posts parent ON parent.id = p.in_reply_to_id"
+        " WHERE p.id = ANY($1)",
+        post_ids,
+        viewer_id,
+    )
+    return {
+        row["id"]: PostFacts(
+            mentions=list(row["mentions"] or []),
+            tags=list(row["tags"] or []),
+            media=[MediaRow(**item) for item in row["media"] or []],
+            counts=PostCounts(row["replies"], row["reblogs"], row["favourites"]),
+            app=(row["app_name"], row["app_website"]) if row["app_name"] is not None else None,
+            parent_author_id=row["parent_author"],
+            favourited=row["favourited"],
+            reblogged=row["reblogged"],
+            bookmarked=row["bookmarked"],
+        )
+        for row in rows
+    }
+
+
+_ACTOR_COLUMNS = ", ".join(f"a.{f.name}" for f in fields(Actor))
+
+
+async def actors_with_stats(conn: Any, actor_ids: list[int]) -> list[tuple[Actor, ActorStats]]:
+    """Actors and the counters their Account entities show, in one round trip."""
+    rows = await conn.fetch(
+        f"SELECT {_ACTOR_COLUMNS}, s.statuses_count AS s_statuses,"
+        " s.followers_count AS s_followers, s.following_count AS s_following,"
+        " s.last_status_at AS s_last_status"
+        " FROM actors a LEFT JOIN actor_stats s ON s.actor_id = a.id WHERE a.id = ANY($1)",
+        actor_ids,
+    )
+    out = []
+    for row in rows:
+        values = dict(row)
+        stats = ActorStats(
+            values.pop("s_statuses") or 0,
+            values.pop("s_followers") or 0,
+            values.pop("s_following") or 0,
+            values.pop("s_last_status"),
+        )
+        out.append((Actor(**values), stats))
+    return out

@@ -7,10 +7,9 @@ module only renders.
 
 from typing import Any
 
-from fedi.api.entities.accounts import accounts_to_json, acct_of
+from fedi.api.entities.accounts import account_to_json, acct_of
 from fedi.api.entities.media import attachment_to_json
 from fedi.api.entities.times import api_time
-from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
 from fedi.db import status_views
 from fedi.db.actors import Actor
@@ -55,28 +54,33 @@ class _Page:
         boosted = list({b.post_id for b in self.boosts.values()} - self.posts.keys())
         if boosted:
             self.posts.update({p.id: p for p in await posts_db.by_ids(conn, boosted)})
-        post_ids = list(self.posts)
-        parents = [p.in_reply_to_id for p in self.posts.values() if p.in_reply_to_id]
-        if parents:
-            rows = await conn.fetch(
-                "SELECT id, actor_id FROM posts WHERE id = ANY($1)", list(set(parents))
-            )
-            self.parent_authors = {row["id"]: row["actor_id"] for row in rows}
-        self.mentions = await status_views.mentions_of(conn, post_ids)
-        self.tags = await status_views.tags_of(conn, post_ids)
-        self.media = await status_views.media_of(conn, post_ids)
-        self.counts = await status_views.post_counts(conn, post_ids)
-        self.apps = await status_views.app_names(conn, post_ids)
+        facts = await status_views.post_facts(
+            conn, list(self.posts), self.viewer.id if self.viewer else None
+        )
+        for post_id, fact in facts.items():
+            if fact.parent_author_id is not None:
+                self.parent_authors[self.posts[post_id].in_reply_to_id or 0] = fact.parent_author_id
+            self.mentions[post_id] = fact.mentions
+            self.tags[post_id] = fact.tags
+            self.media[post_id] = fact.media
+            self.counts[post_id] = fact.counts
+            if fact.app is not None:
+                self.apps[post_id] = fact.app
         if self.viewer is not None:
-            self.flags = await status_views.viewer_flags(conn, self.viewer.id, post_ids)
+            self.flags = ViewerFlags(
+                frozenset(i for i, f in facts.items() if f.favourited),
+                frozenset(i for i, f in facts.items() if f.reblogged),
+                frozenset(i for i, f in facts.items() if f.bookmarked),
+            )
         actor_ids = {p.actor_id for p in self.posts.values()}
         actor_ids |= {b.actor_id for b in self.boosts.values()}
         for mentioned in self.mentions.values():
             actor_ids.update(mentioned)
-        actors = await actors_db.by_ids(conn, list(actor_ids))
-        self.actors = {actor.id: actor for actor in actors}
-        rendered = await accounts_to_json(conn, self.urls, actors)
-        self.accounts = {int(account["id"]): account for account in rendered}
+        found = await status_views.actors_with_stats(conn, list(actor_ids))
+        self.actors = {actor.id: actor for actor, _ in found}
+        self.accounts = {
+            actor.id: account_to_json(actor, stats, self.urls) for actor, stats in found
+        }
 
     def post_status(self, post: Post) -> dict[str, Any] | None:
         account = self.accounts.get(post.actor_id)
