@@ -5,35 +5,29 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.api.auth import require_user
-from fedi.api.context import api_context
+from fedi.api.context import ApiContext, api_context
 from fedi.api.entities.statuses import statuses_to_json
 from fedi.api.pagination import Page, paged_headers
 from fedi.api.params import Params
-from fedi.api.status_lookup import original_post, path_status_id, render_status
+from fedi.api.status_lookup import acting_on_original
 from fedi.db import bookmarks as bookmarks_db
+from fedi.db.actors import Actor
+from fedi.db.posts import Post
 from fedi.domain.posts import visible_status_ids
 
 
-async def bookmark(request: Request) -> Response:
-    actor = await require_user(request, "write:bookmarks")
-    status_id = path_status_id(request)
-    context = api_context(request)
-    async with context.pool.acquire() as conn, conn.transaction():
-        post = await original_post(conn, actor, status_id)
+async def _save(context: ApiContext, actor: Actor, post: Post) -> None:
+    async with context.pool.acquire() as conn:
         await bookmarks_db.add(conn, actor.id, post.id)
+
+
+async def _unsave(context: ApiContext, actor: Actor, post: Post) -> None:
     async with context.pool.acquire() as conn:
-        return JSONResponse(await render_status(conn, context, actor, post.id))
-
-
-async def unbookmark(request: Request) -> Response:
-    actor = await require_user(request, "write:bookmarks")
-    status_id = path_status_id(request)
-    context = api_context(request)
-    async with context.pool.acquire() as conn, conn.transaction():
-        post = await original_post(conn, actor, status_id)
         await bookmarks_db.remove(conn, actor.id, post.id)
-    async with context.pool.acquire() as conn:
-        return JSONResponse(await render_status(conn, context, actor, post.id))
+
+
+bookmark = acting_on_original("write:bookmarks", _save)
+unbookmark = acting_on_original("write:bookmarks", _unsave)
 
 
 async def bookmarks(request: Request) -> Response:

@@ -5,37 +5,29 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.api.auth import optional_user, require_user
-from fedi.api.context import api_context
+from fedi.api.context import ApiContext, api_context
 from fedi.api.entities.accounts import accounts_to_json
 from fedi.api.entities.statuses import statuses_to_json
 from fedi.api.pagination import Page, paged_headers
 from fedi.api.params import Params
-from fedi.api.status_lookup import original_post, path_status_id, render_status
+from fedi.api.status_lookup import acting_on_original, original_post, path_status_id
 from fedi.db import actors as actors_db
 from fedi.db import reaction_lists
+from fedi.db.actors import Actor
+from fedi.db.posts import Post
 from fedi.domain.posts import visible_status_ids
 
 
-async def favourite(request: Request) -> Response:
-    actor = await require_user(request, "write:favourites")
-    status_id = path_status_id(request)
-    context = api_context(request)
-    async with context.pool.acquire() as conn:
-        post = await original_post(conn, actor, status_id)
+async def _like(context: ApiContext, actor: Actor, post: Post) -> None:
     await context.publisher.like(actor, post.id)
-    async with context.pool.acquire() as conn:
-        return JSONResponse(await render_status(conn, context, actor, post.id))
 
 
-async def unfavourite(request: Request) -> Response:
-    actor = await require_user(request, "write:favourites")
-    status_id = path_status_id(request)
-    context = api_context(request)
-    async with context.pool.acquire() as conn:
-        post = await original_post(conn, actor, status_id)
+async def _unlike(context: ApiContext, actor: Actor, post: Post) -> None:
     await context.publisher.unlike(actor, post.id)
-    async with context.pool.acquire() as conn:
-        return JSONResponse(await render_status(conn, context, actor, post.id))
+
+
+favourite = acting_on_original("write:favourites", _like)
+unfavourite = acting_on_original("write:favourites", _unlike)
 
 
 async def reaction_accounts(request: Request, kind: str) -> Response:

@@ -5,12 +5,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.api.auth import require_user
-from fedi.api.context import api_context
+from fedi.api.context import ApiContext, api_context
 from fedi.api.favourites import reaction_accounts
 from fedi.api.params import Params
-from fedi.api.status_lookup import NOT_FOUND, original_post, path_status_id, render_status
+from fedi.api.status_lookup import (
+    NOT_FOUND,
+    acting_on_original,
+    original_post,
+    path_status_id,
+    render_status,
+)
 from fedi.db import reactions as reactions_db
 from fedi.db import users as users_db
+from fedi.db.actors import Actor
+from fedi.db.posts import Post
 from fedi.errors import InvalidInput, NotFound
 
 # Mastodon's names for a boost's audience in ours.
@@ -42,15 +50,11 @@ async def reblog(request: Request) -> Response:
         return JSONResponse(await render_status(conn, context, actor, boost.id))
 
 
-async def unreblog(request: Request) -> Response:
-    actor = await require_user(request, "write:statuses")
-    status_id = path_status_id(request)
-    context = api_context(request)
-    async with context.pool.acquire() as conn:
-        post = await original_post(conn, actor, status_id)
+async def _unboost(context: ApiContext, actor: Actor, post: Post) -> None:
     await context.publisher.unboost(actor, post.id)
-    async with context.pool.acquire() as conn:
-        return JSONResponse(await render_status(conn, context, actor, post.id))
+
+
+unreblog = acting_on_original("write:statuses", _unboost)
 
 
 async def reblogged_by(request: Request) -> Response:

@@ -1,10 +1,13 @@
 """The status a client API path names: found only if the viewer may see it, then rendered."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
-from fedi.api.context import ApiContext
+from fedi.api.auth import require_user
+from fedi.api.context import ApiContext, api_context
 from fedi.api.entities.statuses import one_status
 from fedi.db import posts as posts_db
 from fedi.db import status_views
@@ -69,3 +72,25 @@ async def render_status(
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
+
+
+StatusAction = Callable[[ApiContext, Actor, Post], Awaitable[None]]
+
+
+def acting_on_original(
+    scope: str, action: StatusAction
+) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint doing `action` to the status its path names (a boost's original) and
+    answering with that status as the caller now sees it: favourite, bookmark and their undos."""
+
+    async def endpoint(request: Request) -> Response:
+        actor = await require_user(request, scope)
+        status_id = path_status_id(request)
+        context = api_context(request)
+        async with context.pool.acquire() as conn:
+            post = await original_post(conn, actor, status_id)
+        await action(context, actor, post)
+        async with context.pool.acquire() as conn:
+            return JSONResponse(await render_status(conn, context, actor, post.id))
+
+    return endpoint
