@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +14,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from activitypub.client import ActivityPubClient, OutboundPolicy
-from activitypub.signatures import HttpSignatureAuth
+from activitypub.client import ActivityPubClient, OutboundPolicy, OutboundRefused
+from activitypub.hosts import InvalidHost, host_of
+from activitypub.signatures import HttpSignatureAuth, SignatureError, signature_key_id
 from fedi import __version__
 from fedi.api import routes as api_routes
 from fedi.api.context import ApiContext
@@ -27,7 +28,8 @@ from fedi.config import Settings
 from fedi.db.actors import Actor
 from fedi.db.migrate import migrate
 from fedi.domain.accounts import ensure_instance_actor
-from fedi.errors import FediError
+from fedi.domain.policy_cache import PolicyCache
+from fedi.errors import FediError, Forbidden
 from fedi.urls import Urls
 from fedi.web import actors as actor_routes
 from fedi.web import pages
@@ -57,6 +59,8 @@ class Node:
     resolver: RemoteResolver
     instance_actor: Actor
     publisher: Publisher
+    # The domain policy as this process knows it: the outbound guard and the inbox gate.
+    policy: PolicyCache
 
     def inbox_worker(self) -> InboxWorker:
         return InboxWorker(self.pool, self.resolver, self.settings, self.urls)
@@ -82,16 +86,34 @@ async def running_node(
 ) -> AsyncIterator[Node]:
     """Migrate, make sure the instance actor exists, and open the shared outbound client.
 
-    `outbound_guard` sees every outbound request before it is made and may refuse it.
+    `outbound_guard` sees every outbound request before it is made and may refuse it; the
+    domain policy is consulted after it, always: nothing is fetched from or sent to a
+    suspended domain, or one off the allowlist in allowlist mode.
     """
     await migrate(pool)
     urls = Urls.for_settings(settings)
     instance = await ensure_instance_actor(pool, urls, settings.host, settings.domain)
     assert instance.private_key_pem is not None
     signer = HttpSignatureAuth(instance.key_id, instance.private_key_pem)
+    domain_policy = PolicyCache(pool)
+
+    def guard(url: str, body: bytes | None) -> None:
+        if outbound_guard is not None:
+            outbound_guard(url, body)
+        try:
+            host = host_of(url)
+        except InvalidHost:
+            return  # the client refuses a URL without a valid host itself
+        refusal = domain_policy.refusal(host)
+        if refusal is not None:
+            raise OutboundRefused(f"not federating with {host}: {refusal}", url=url)
+
     policy = OutboundPolicy(allow_private_addresses=settings.allow_private_addresses)
-    client = ActivityPubClient(policy, user_agent=user_agent(settings), guard=outbound_guard)
-    async with client:
+    client = ActivityPubClient(policy, user_agent=user_agent(settings), guard=guard)
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(client)
+        await domain_policy.start()
+        stack.push_async_callback(domain_policy.stop)
         resolver = RemoteResolver(
             pool,
             client,
@@ -100,7 +122,7 @@ async def running_node(
             http_on_loopback=settings.allow_private_addresses,
         )
         publisher = Publisher(pool, resolver, urls, settings)
-        yield Node(settings, urls, pool, client, resolver, instance, publisher)
+        yield Node(settings, urls, pool, client, resolver, instance, publisher, domain_policy)
 
 
 def create_app(node: Node) -> Starlette:
@@ -108,10 +130,15 @@ def create_app(node: Node) -> Starlette:
 
     async def fetch_signer(request: Request) -> Actor | None:
         if "signature" in request.headers or "signature-input" in request.headers:
+            _refuse_blocked_signer(request, node.policy)
             return await verify_signed_request(request, None, node.resolver)
         if settings.authorized_fetch:
             raise VerificationFailed("this node answers only signed requests (authorized fetch)")
         return None
+
+    async def domain_gate(host: str) -> bool:
+        # The in-memory policy: refusing a blocked server costs no database round trip.
+        return node.policy.may_federate(host)
 
     context = ApiContext(node.pool, settings, node.urls, node.publisher, node.resolver)
     context.media_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +146,7 @@ def create_app(node: Node) -> Starlette:
         *api_routes.routes(),
         *webfinger_routes.routes(node.pool, settings),
         *nodeinfo.routes(node.pool, settings),
-        *inbox_routes.routes(node.pool, settings, node.resolver),
+        *inbox_routes.routes(node.pool, settings, node.resolver, domain_gate=domain_gate),
         *post_routes.routes(node.pool, settings, fetch_signer),
         *actor_routes.routes(node.pool, settings, fetch_signer),
         *pages.routes(settings),
@@ -146,6 +173,16 @@ def create_app(node: Node) -> Starlette:
     app.state.api = context
     app.state.stream_hub = stream_hub
     return app
+
+
+def _refuse_blocked_signer(request: Request, policy: PolicyCache) -> None:
+    """A signed fetch from a server the domain policy refuses: 403, before any key is fetched."""
+    try:
+        host = host_of(signature_key_id(request.headers))
+    except (SignatureError, InvalidHost):
+        return  # the verifier refuses it with a 401
+    if not policy.may_federate(host):
+        raise Forbidden("this node does not answer requests from your server")
 
 
 async def _fedi_error(request: Request, exc: Exception) -> Response:

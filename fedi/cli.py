@@ -9,6 +9,9 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fedi.cli_accounts import add_account_commands, run_account
+from fedi.cli_domain import add_domain_commands, run_domain
+from fedi.cli_reports import add_report_commands, run_audit, run_report
 from fedi.config import Settings, load_settings
 from fedi.db import users as users_db
 from fedi.db.database import open_pool
@@ -57,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         "resolve", help="look up a remote actor by handle (name@host) or URL and cache it"
     )
     resolve.add_argument("target", help="name@host, acct:name@host or an actor URL")
+    add_domain_commands(commands)
+    add_account_commands(commands)
+    add_report_commands(commands)
     return parser
 
 
@@ -90,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         "user": _user,
         "resolve": _resolve,
         "worker": _worker,
+        "domain": run_domain,
+        "account": run_account,
+        "report": run_report,
+        "audit": run_audit,
     }
     _use_fast_event_loop()
     try:

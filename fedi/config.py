@@ -33,6 +33,8 @@ class Settings:
     authorized_fetch: bool
     # The server rules members agree to, shown by the client API's instance endpoints.
     rules: tuple[str, ...] = ()
+    # Past this many unprocessed inbox items, inboxes answer 503 with Retry-After.
+    inbox_max_backlog: int = 50_000
 
     @property
     def base_url(self) -> str:
@@ -126,6 +128,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not name:
         raise ConfigError("FEDI_INSTANCE_NAME: must not be empty")
 
+    backlog_text = (raw("FEDI_INBOX_MAX_BACKLOG", "50000") or "").strip()
+    if not (backlog_text.isascii() and backlog_text.isdigit()) or int(backlog_text) < 1:
+        raise ConfigError(
+            f"FEDI_INBOX_MAX_BACKLOG: must be a whole number of at least 1, got {backlog_text!r}"
+        )
+
     return Settings(
         domain=domain,
         scheme=scheme,
@@ -139,6 +147,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allow_private_addresses=flag("FEDI_ALLOW_PRIVATE_ADDRESSES"),
         authorized_fetch=flag("FEDI_AUTHORIZED_FETCH"),
         rules=_rules(env.get("FEDI_RULES"), file_values.get("rules")),
+        inbox_max_backlog=int(backlog_text),
     )
 
 

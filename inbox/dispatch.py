@@ -15,6 +15,7 @@ VERB_MODULES = (
     "announce",
     "like",
     "block",
+    "flag",
 )
 
 

@@ -14,7 +14,9 @@ from starlette.routing import Route
 from activitypub.hosts import InvalidHost, host_of
 from activitypub.signatures import SignatureError, signature_key_id
 from fedi.config import Settings
+from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
+from inbox.overload import RETRY_AFTER_SECONDS, BacklogGate
 from inbox.store import store_activity
 from inbox.verify import VerificationFailed, verify_activity_request
 from webfinger.resolver import RemoteResolver
@@ -47,7 +49,15 @@ def routes(
     *,
     domain_gate: DomainGate | None = None,
 ) -> list[Route]:
+    backlog = BacklogGate(pool, settings.inbox_max_backlog)
+
     async def receive(request: Request) -> Response:
+        if await backlog.overloaded():
+            return _error(
+                503,
+                "this node has too many activities waiting; try again later",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         try:
             body = await _read_body(request)
             activity = _parse(body)
@@ -59,6 +69,9 @@ def routes(
             return _error(exc.status, exc.message)
         except VerificationFailed as exc:
             return _error(401, str(exc), {"WWW-Authenticate": 'Signature realm="fedi"'})
+        async with pool.acquire() as conn:
+            if await moderation_db.is_suspended(conn, signer.id):
+                return _error(403, "your account is suspended on this node")
         await store_activity(pool, activity, signer)
         return Response(status_code=202)
 

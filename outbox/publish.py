@@ -21,8 +21,11 @@ from fedi.db.actors import Actor
 from fedi.db.follows import Follow
 from fedi.db.posts import Post
 from fedi.db.relationships import FollowOptions
-from fedi.domain import notifications, profiles
+from fedi.db.reports import Report
+from fedi.domain import account_moderation, notifications, profiles, reports
 from fedi.domain import posts as posts_domain
+from fedi.domain import user_domain_blocks as user_domain_blocks_domain
+from fedi.domain.account_moderation import AccountAction, Effects, FollowCut
 from fedi.domain.html import mentioned_handles
 from fedi.domain.posts import Draft
 from fedi.domain.profiles import ProfileChange
@@ -227,6 +230,8 @@ class Publisher:
                 raise Forbidden("this account has blocked you")
             if await blocks_db.is_blocked_by(conn, target.id, follower.id):
                 raise Forbidden("you have blocked this account; unblock it first")
+            if not await account_moderation.may_be_followed(conn, target):
+                raise NotFound("Record not found")
             existing = await follows_db.between(conn, follower.id, target.id)
             if existing is not None:
                 if options is not None:  # following again is how a client changes these
@@ -235,6 +240,8 @@ class Publisher:
             uri = activities.new_id(follower, "follows")
             # A local account that does not review followers accepts at once; remote ones answer.
             accepted = target.local and not target.manually_approves_followers
+            review = await account_moderation.follow_review(conn, follower, target)
+            accepted = accepted and review == "open"  # a silenced account's follows wait
             follow = await follows_db.upsert(conn, uri, follower.id, target.id, accepted=accepted)
             if options is not None:
                 await relationships_db.set_follow_options(conn, follow.id, options)
@@ -301,6 +308,84 @@ class Publisher:
             if not target.local:
                 original = activities.simple(blocker, "Block", target.uri, uri)
                 await self._send_to(conn, blocker, activities.undo(blocker, original), target)
+
+    async def flag(self, reporter: Actor, draft: reports.ReportDraft) -> Report:
+        """File a member's report; with `forward`, send it on to a remote account's server as
+        a Flag from the instance actor, so that server never learns who reported."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            evidence = await reports.check_draft(
+                conn, reporter, draft, rule_count=len(self.settings.rules)
+            )
+            target = evidence.target
+            if not (draft.forward and not target.local):
+                return await reports.file_report(
+                    conn, reporter, evidence, uri=None, forwarded=False
+                )
+            instance = await actors_db.by_uri(
+                conn, self.urls.actor("Application", self.settings.host)
+            )
+            assert instance is not None  # the node creates it before serving
+            inboxes = await recipients.deliverable(
+                conn, [target.shared_inbox_url or target.inbox_url], self.domain
+            )
+            uri = activities.new_id(instance, "flags")
+            report = await reports.file_report(
+                conn, reporter, evidence, uri=uri, forwarded=bool(inboxes)
+            )
+            if inboxes:
+                cited = [target.uri, *(post.uri for post in evidence.posts)]
+                document = activities.flag(instance, uri, cited, evidence.comment)
+                # Recorded by hand: `send` takes one object, a Flag names several.
+                activity_id = await activities_db.insert(
+                    conn, uri, instance.id, "Flag", target.uri, document
+                )
+                await deliveries_db.enqueue(conn, activity_id, inboxes)
+        return report
+
+    async def moderate_account(
+        self, moderator: Actor | None, target: Actor, action: AccountAction
+    ) -> Effects:
+        """A moderator's action on an account, with what other servers must hear of it, in one
+        transaction: a suspended local account's followers' servers get Delete{actor}, and an
+        Update{actor} when it is back; a suspended remote account gets Reject and Undo for the
+        follows between it and local accounts, which are gone here."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            effects = await account_moderation.apply(conn, moderator, target, action)
+            if effects.announce is not None:
+                await self._announce_actor(conn, target, effects.announce)
+            await self._cut_follows(conn, effects.cuts)
+        return effects
+
+    async def block_domain_for(self, member: Actor, domain: str) -> None:
+        """A member blocks a domain; the follows it ends are undone or rejected there."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            cuts = await user_domain_blocks_domain.block(conn, member, domain)
+            await self._cut_follows(conn, cuts)
+
+    async def _announce_actor(self, conn: Any, actor: Actor, announce: str) -> None:
+        if announce == "delete_actor":
+            document = activities.simple(
+                actor, "Delete", actor.uri, activities.new_id(actor, "deletes"), to=[PUBLIC]
+            )
+        else:
+            body = {k: v for k, v in actor_to_document(actor).items() if k != "@context"}
+            document = activities.update(actor, body)
+            document["@context"] = ACTOR_CONTEXT
+        inboxes = await recipients.audience_inboxes(
+            conn, actor, followers=True, local_domain=self.domain
+        )
+        await send(conn, actor, document, inboxes)
+
+    async def _cut_follows(self, conn: Any, cuts: list[FollowCut]) -> None:
+        for cut in cuts:
+            pair = (cut.remote, cut.local) if cut.incoming else (cut.local, cut.remote)
+            follower, followee = pair
+            original = activities.follow_document(cut.follow.uri, follower.uri, followee.uri)
+            if cut.incoming:
+                document = activities.answer(cut.local, "Reject", original)
+            else:
+                document = activities.undo(cut.local, original)
+            await self._send_to(conn, cut.local, document, cut.remote)
 
     async def update_profile(self, actor: Actor, change: ProfileChange, media_dir: Path) -> Actor:
         """Change a local account's profile; its followers get the new actor document.

@@ -1,4 +1,5 @@
-"""Which inboxes an activity goes to: deduplicated, never local, never unavailable domains."""
+"""Which inboxes an activity goes to: deduplicated, never local, never unavailable domains, never
+domains the domain policy refuses (suspended, or off the allowlist in allowlist mode)."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -7,6 +8,7 @@ from activitypub.hosts import InvalidHost, host_of
 from fedi.db import deliveries as deliveries_db
 from fedi.db import follows as follows_db
 from fedi.db.actors import Actor
+from fedi.domain import policy
 
 
 async def audience_inboxes(
@@ -45,4 +47,5 @@ async def deliverable(conn: Any, inboxes: Iterable[str], local_domain: str) -> l
         if domain != local_domain:
             by_domain.setdefault(domain, []).append(inbox)
     skipped = await deliveries_db.unavailable_domains(conn, list(by_domain))
+    skipped |= await policy.refused_hosts(conn, by_domain)
     return [inbox for domain, urls in by_domain.items() if domain not in skipped for inbox in urls]

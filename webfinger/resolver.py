@@ -13,6 +13,7 @@ from activitypub.hosts import InvalidHost, host_of, normalize_host
 from activitypub.vocab import InvalidDocument, RemoteActor, first, id_of, parse_actor
 from fedi.db import actors as actors_db
 from fedi.db.actors import Actor
+from fedi.domain import policy
 from fedi.errors import FediError
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,17 @@ class RemoteResolver:
         except InvalidHost:
             return False
 
+    async def _require_federating(self, host: str) -> None:
+        """Refuse, before any request, to resolve anything on a domain the policy refuses.
+
+        The outbound guard would refuse the request too; asking the database here also holds
+        in the instant before this process's copy of the policy has caught up with a change.
+        """
+        async with self._pool.acquire() as conn:
+            allowed = await policy.may_federate(conn, host)
+        if not allowed:
+            raise ResolveError(f"this node does not federate with {host}")
+
     async def actor_by_uri(self, uri: str, *, refresh: bool = False) -> Actor:
         async with self._pool.acquire() as conn:
             cached = await actors_db.by_uri(conn, uri)
@@ -59,6 +71,7 @@ class RemoteResolver:
             return cached
         if self._is_local(uri):
             raise ResolveError(f"no local actor at {uri}")
+        await self._require_federating(_host(uri))
         try:
             return await self._fetch_and_store(uri)
         except ResolveError:
@@ -74,6 +87,7 @@ class RemoteResolver:
             return cached
         if self._is_local(key_id):
             raise ResolveError(f"no local key {key_id}")
+        await self._require_federating(_host(key_id))
         owner = await self._owner_of_key(key_id)
         actor = await self.actor_by_uri(owner, refresh=True)
         if actor.key_id != key_id:
@@ -108,6 +122,7 @@ class RemoteResolver:
             return cached
         if domain == self._local_domain:
             raise ResolveError(f"no local account {username}")
+        await self._require_federating(domain)
         actor_url = await self.webfinger(username, domain)
         actor = await self.actor_by_uri(actor_url, refresh=True)
         if host_of(actor.uri) != domain and actor.domain != domain:
@@ -141,6 +156,7 @@ class RemoteResolver:
         """A remote object fetched by its id, signed by the instance actor."""
         if self._is_local(uri):
             raise ResolveError(f"{uri} is local; read it from the database")
+        await self._require_federating(_host(uri))
         try:
             return await self._client.get_object(uri, auth=self._signer())
         except FetchError as exc:
@@ -178,8 +194,15 @@ class RemoteResolver:
             raise ResolveError(f"could not fetch actor {uri}: {exc}") from exc
         if remote.id != uri:
             raise ResolveError(f"{uri} answered with another actor, {remote.id}")
+        columns = actor_columns(remote)
         async with self._pool.acquire() as conn:
-            return await actors_db.upsert_remote(conn, **actor_columns(remote))
+            # A document naming another actor's key id must not take that key over.
+            holder = await actors_db.by_key_id(conn, remote.key_id)
+            if holder is not None and holder.uri != remote.id:
+                raise ResolveError(f"{uri} claims the key {remote.key_id} of {holder.uri}")
+            if await policy.rejects_media(conn, columns["domain"]):
+                columns.update(without_media())
+            return await actors_db.upsert_remote(conn, **columns)
 
 
 def parse_acct(acct: str) -> tuple[str, str]:
@@ -214,6 +237,19 @@ def actor_columns(remote: RemoteActor) -> dict[str, Any]:
         "key_id": remote.key_id,
         "public_key_pem": remote.public_key_pem,
     }
+
+
+def without_media() -> dict[str, Any]:
+    """The columns that keep an actor's avatar and header away, for a domain whose media this
+    node rejects."""
+    return {"icon_url": None, "header_url": None}
+
+
+def _host(url: str) -> str:
+    try:
+        return host_of(url)
+    except InvalidHost as exc:
+        raise ResolveError(f"{url!r} is not an http(s) URL: {exc}") from exc
 
 
 def _stale(actor: Actor) -> bool:

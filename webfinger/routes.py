@@ -11,6 +11,7 @@ from starlette.routing import Route
 from activitypub.hosts import InvalidHost, normalize_host
 from activitypub.vocab import ACTIVITY_JSON
 from fedi.config import Settings
+from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
 from fedi.db.actors import Actor
 
@@ -75,6 +76,11 @@ def routes(pool: Any, settings: Settings) -> list[Route]:
             return _error(400, str(exc))
         if actor is None:
             return _error(404, "no such resource on this node")
+        async with pool.acquire() as conn:
+            if await moderation_db.is_suspended(conn, actor.id):
+                # Gone, as its actor document answers (Mastodon answers 410 once an account's
+                # suspension is final; here a suspended account is withdrawn from others at once).
+                return _error(410, "this account is suspended")
         jrd = actor_jrd(actor, settings)
         rels = request.query_params.getlist("rel")
         if rels:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from fedi.api.context import api_context
+from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
 from fedi.db import oauth as oauth_db
+from fedi.db import users as users_db
 from fedi.db.actors import Actor
 from fedi.db.oauth import AccessToken
 from fedi.errors import FediError, Forbidden, Unauthorized
@@ -69,6 +71,10 @@ ALL_SCOPES = frozenset(
 FOLLOW_COVERS = frozenset(
     ["read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"]
 )
+
+
+# Mastodon's answer to a token whose account may not use the API (suspended or disabled).
+LOGIN_DISABLED = "Your login is currently disabled"
 
 
 class UnprocessableToken(FediError):
@@ -153,6 +159,9 @@ async def caller(connection: HTTPConnection) -> Caller | None:
         if token is None:
             raise Unauthorized("The access token is invalid")
         actor = await actors_db.by_id(conn, token.actor_id) if token.actor_id else None
+        # A suspended or disabled account's tokens stop working until a moderator lifts it.
+        if actor is not None and await moderation_db.login_refused(conn, actor.id):
+            raise Forbidden(LOGIN_DISABLED)
     found = Caller(token, actor)
     connection.scope["fedi.caller"] = found
     return found
@@ -188,3 +197,13 @@ async def require_token(connection: HTTPConnection, *scopes: str) -> Caller:
     if not found.allows(*scopes):
         raise Forbidden("This action is outside the authorized scopes")
     return found
+
+
+async def require_admin(connection: HTTPConnection, *scopes: str) -> Actor:
+    """A signed-in admin holding one of `scopes`; anyone else gets Mastodon's 403."""
+    actor = await require_user(connection, *scopes)
+    async with api_context(connection).pool.acquire() as conn:
+        allowed = await users_db.is_admin(conn, actor.id)
+    if not allowed:
+        raise Forbidden("This action is not allowed")
+    return actor

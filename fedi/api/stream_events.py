@@ -79,7 +79,7 @@ async def deliveries_for(
 
 
 def _public_channel_takes(channel: Channel, visibility: str, local: bool, facts: PostFacts) -> bool:
-    if visibility not in STREAMED_PUBLICLY:
+    if visibility not in STREAMED_PUBLICLY or facts.limited_author:
         return False
     if channel.name in PUBLIC_STREAMS:
         only_local, only_remote, only_media = PUBLIC_STREAMS[channel.name]

@@ -33,6 +33,7 @@ from fedi.api.stream_clients import (
     channel_for,
 )
 from fedi.api.stream_hub import StreamHub
+from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
 from fedi.db import oauth as oauth_db
 from fedi.db.actors import Actor
@@ -88,6 +89,8 @@ async def _stream_caller(connection: HTTPConnection) -> _Caller:
     async with api_context(connection).pool.acquire() as conn:
         token = await oauth_db.token_by_hash(conn, hash_secret(secret))
         actor = await actors_db.by_id(conn, token.actor_id) if token and token.actor_id else None
+        if actor is not None and await moderation_db.login_refused(conn, actor.id):
+            actor = None  # suspended or disabled: its tokens no longer work
     if token is None or actor is None:
         # An app-only token acts for no account, so it cannot stream (Mastodon 4.2).
         raise Unauthorized("Invalid access token")

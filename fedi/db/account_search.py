@@ -4,6 +4,7 @@ from typing import Any
 
 from fedi.db import actors as actors_db
 from fedi.db.actors import Actor
+from fedi.db.domain_policy import limited_findable
 
 
 def _like_prefix(text: str) -> str:
@@ -37,6 +38,7 @@ async def search(
         "(lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2)",
         "(a.id = $1 OR NOT a.shielded)",
         f"(a.id = $1 OR a.discoverable OR followed.id IS NOT NULL OR ({exact}))",
+        limited_findable("a", "followed"),
     ]
     if domain is not None:
         args.append(_like_prefix(domain))

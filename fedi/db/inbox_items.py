@@ -148,3 +148,14 @@ async def schedule_retry(conn: Any, item_id: int, error: str, delay_seconds: flo
 async def count_by_state(conn: Any) -> dict[str, int]:
     rows = await conn.fetch("SELECT state, count(*) AS n FROM inbox_items GROUP BY state")
     return {row["state"]: int(row["n"]) for row in rows}
+
+
+async def count_pending(conn: Any, *, cap: int) -> int:
+    """How many items wait to be processed, counting no further than `cap`: an index-only walk
+    whose cost stays bounded however long the backlog grows."""
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM (SELECT 1 FROM inbox_items WHERE state = 'pending' LIMIT $1) b",
+            cap,
+        )
+    )

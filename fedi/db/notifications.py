@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fedi.db.account_moderation import SUSPENDED_SQL
 from fedi.db.paging import IdWindow
 from fedi.db.post_visibility import visible_sql
 from fedi.db.timelines import MUTE_IN_FORCE
+from fedi.db.user_domain_blocks import blocked_accounts_sql
 
 TYPES = (
     "mention",
@@ -47,13 +49,16 @@ _COLUMNS = "n.id, n.recipient_id, n.notification_type, n.from_actor_id, n.post_i
 
 async def accepts_from(conn: Any, recipient_id: int, sender_id: int) -> bool:
     """Whether a notification from the sender may reach the recipient: a local account that
-    neither blocks the sender nor mutes them with notifications hidden."""
+    neither blocks the sender (or the sender's domain) nor mutes them with notifications
+    hidden, from a sender not suspended."""
     return bool(
         await conn.fetchval(
             "SELECT a.local"
             " AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2)"
             " AND NOT EXISTS (SELECT 1 FROM mutes WHERE actor_id = $1 AND target_id = $2"
             f"   AND hide_notifications AND {MUTE_IN_FORCE})"
+            f" AND $2 NOT IN ({blocked_accounts_sql('$1')})"
+            f" AND $2 NOT IN ({SUSPENDED_SQL})"
             " FROM actors a WHERE a.id = $1",
             recipient_id,
             sender_id,
@@ -116,6 +121,9 @@ def _shown(selection: Selection, first_placeholder: int) -> tuple[str, list[Any]
         "n.recipient_id = $1",
         "NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1"
         " AND b.blocked_id = n.from_actor_id)",
+        # Nor from a domain the recipient blocked, nor from a suspended account.
+        f"n.from_actor_id NOT IN ({blocked_accounts_sql('$1')})",
+        f"n.from_actor_id NOT IN ({SUSPENDED_SQL})",
         f"(n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.id = n.post_id"
         f" AND {visible_sql('p', '$1', '$2')}))",
     ]

@@ -152,8 +152,13 @@ async def delete(conn: Any, post: Post, actor_uri: str) -> None:
     await conn.execute("DELETE FROM posts WHERE id = $1", post.id)
 
 
-async def is_tombstoned(conn: Any, uri: str) -> bool:
-    return bool(await conn.fetchval("SELECT 1 FROM tombstones WHERE uri = $1", uri))
+async def is_tombstoned(conn: Any, uri: str, *, by: str | None = None) -> bool:
+    """Whether `uri` was deleted; with `by`, only a deletion by that actor counts."""
+    if by is None:
+        return bool(await conn.fetchval("SELECT 1 FROM tombstones WHERE uri = $1", uri))
+    return bool(
+        await conn.fetchval("SELECT 1 FROM tombstones WHERE uri = $1 AND actor_uri = $2", uri, by)
+    )
 
 
 async def add_tombstone(conn: Any, uri: str, actor_uri: str) -> None:

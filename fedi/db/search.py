@@ -10,6 +10,7 @@ from typing import Any
 from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
+from fedi.db.domain_policy import limited_findable
 from fedi.db.posts import Post
 
 
@@ -59,6 +60,7 @@ async def accounts_by_prefix(
         _findable("$1"),
         "(lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2)",
         "(a.id = $1::bigint OR a.discoverable OR followed.id IS NOT NULL)",
+        limited_findable("a", "followed"),
     ]
     if domain is not None:
         args.append(like_prefix(domain))

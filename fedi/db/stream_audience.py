@@ -19,6 +19,8 @@ class PostFacts:
     has_media: bool
     # A reply to someone else's post: the public streams leave it out, as the timelines do.
     replies_to_other: bool
+    # Its author is silenced or suspended: the public streams leave it out, as the timelines do.
+    limited_author: bool = False
 
 
 async def followers_among(
@@ -41,12 +43,16 @@ async def followers_among(
 
 async def hiding(conn: Any, viewer_ids: list[int], actor_ids: list[int]) -> set[int]:
     """The viewers who never see these actors: they mute (a mute in force) or block one of
-    them, or are blocked by one of them."""
+    them or its domain, or are blocked by one of them; nobody sees a suspended one."""
     rows = await conn.fetch(
         "SELECT actor_id AS viewer FROM mutes WHERE actor_id = ANY($1) AND target_id = ANY($2)"
         "   AND (expires_at IS NULL OR expires_at > now())"
         " UNION SELECT blocker_id FROM blocks WHERE blocker_id = ANY($1) AND blocked_id = ANY($2)"
-        " UNION SELECT blocked_id FROM blocks WHERE blocked_id = ANY($1) AND blocker_id = ANY($2)",
+        " UNION SELECT blocked_id FROM blocks WHERE blocked_id = ANY($1) AND blocker_id = ANY($2)"
+        " UNION SELECT d.actor_id FROM user_domain_blocks d JOIN actors a ON a.domain = d.domain"
+        "   WHERE d.actor_id = ANY($1) AND a.id = ANY($2) AND NOT a.local"
+        " UNION SELECT v FROM unnest($1::bigint[]) v WHERE EXISTS (SELECT 1"
+        "   FROM account_moderation WHERE actor_id = ANY($2) AND suspended_at IS NOT NULL)",
         viewer_ids,
         actor_ids,
     )
@@ -59,10 +65,14 @@ async def post_facts(conn: Any, post_id: int) -> PostFacts:
         " coalesce((SELECT array_agg(tag) FROM post_tags WHERE post_id = p.id), '{}') AS tags,"
         " EXISTS (SELECT 1 FROM media_attachments m WHERE m.post_id = p.id) AS has_media,"
         " (p.in_reply_to_uri IS NOT NULL AND NOT EXISTS (SELECT 1 FROM posts r"
-        "   WHERE r.id = p.in_reply_to_id AND r.actor_id = p.actor_id)) AS replies_to_other"
+        "   WHERE r.id = p.in_reply_to_id AND r.actor_id = p.actor_id)) AS replies_to_other,"
+        " EXISTS (SELECT 1 FROM account_moderation m WHERE m.actor_id = p.actor_id"
+        "   AND (m.silenced_at IS NOT NULL OR m.suspended_at IS NOT NULL)) AS limited_author"
         " FROM posts p WHERE p.id = $1",
         post_id,
     )
     if row is None:
         return PostFacts(frozenset(), False, False)
-    return PostFacts(frozenset(row["tags"]), row["has_media"], row["replies_to_other"])
+    return PostFacts(
+        frozenset(row["tags"]), row["has_media"], row["replies_to_other"], row["limited_author"]
+    )

@@ -4,14 +4,20 @@ Every query here leaves out what the viewer may not see by `visible_sql`, the SQ
 fedi.domain.posts.may_see (tests check that the timelines agree with it on every visibility and
 relation).
 
+Posts by accounts of silenced servers are left out of the public and hashtag timelines, except
+for viewers who follow their author (`not_silenced`).
+
 A `local` post is public to this node: it shows in the public and hashtag timelines of a signed-in
 local viewer (local=true or not) and never to an anonymous or remote one, as may_see decides.
 """
 
 from typing import Any, Protocol
 
+from fedi.db.account_moderation import HIDDEN_FROM_PUBLIC_SQL, SUSPENDED_SQL
+from fedi.db.domain_policy import not_silenced
 from fedi.db.paging import IdWindow
 from fedi.db.post_visibility import visible_sql
+from fedi.db.user_domain_blocks import blocked_accounts_sql
 
 # A mute past its end no longer hides anything, whether or not a sweep has deleted it yet.
 MUTE_IN_FORCE = "(expires_at IS NULL OR expires_at > now())"
@@ -24,11 +30,14 @@ NEWEST_ID = "(SELECT last_value FROM posts_id_seq)"
 
 
 def hidden_from(viewer: str) -> str:
-    """SQL selecting the actor ids a viewer never sees: muted (mute in force), blocked, blocking."""
+    """SQL selecting the actor ids a viewer never sees: muted (mute in force), blocked, blocking,
+    on a domain the viewer blocked, or suspended by a moderator."""
     return (
         f"SELECT target_id FROM mutes WHERE actor_id = {viewer} AND {MUTE_IN_FORCE}"
         f" UNION SELECT blocked_id FROM blocks WHERE blocker_id = {viewer}"
         f" UNION SELECT blocker_id FROM blocks WHERE blocked_id = {viewer}"
+        f" UNION {blocked_accounts_sql(viewer)}"
+        f" UNION {SUSPENDED_SQL}"
     )
 
 
@@ -182,6 +191,7 @@ async def public(
         "(p.in_reply_to_uri IS NULL"
         " OR (SELECT r.actor_id FROM posts r WHERE r.id = p.in_reply_to_id) = p.actor_id)",
         *_filters("p", local=local, remote=remote, only_media=only_media),
+        not_silenced("p", "$1"),
     ]
     rows = await conn.fetch(
         f"SELECT p.id FROM posts p WHERE {' AND '.join(conditions)}"
@@ -225,6 +235,7 @@ async def tag(
         " WHERE t.post_id = p.id AND t.tag = ANY($5)) = cardinality($5::text[]))",
         "NOT EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = ANY($6))",
         *_filters("p", local=local, remote=remote, only_media=only_media),
+        not_silenced("p", "$1"),
     ]
     rows = await conn.fetch(
         f"SELECT p.id FROM posts p WHERE {' AND '.join(conditions)}"
@@ -248,10 +259,12 @@ def _tag_names(names: list[str]) -> list[str]:
 
 def _public_for(post: str, viewer_local: str) -> str:
     """Public posts, and `local` ones for a local viewer: written so the partial index
-    on (id DESC) WHERE visibility IN ('public', 'local') serves it."""
+    on (id DESC) WHERE visibility IN ('public', 'local') serves it. Silenced and suspended
+    accounts are left out of every public timeline, as Mastodon does."""
     return (
         f"{post}.visibility IN ('public', 'local')"
         f" AND ({post}.visibility = 'public' OR {viewer_local})"
+        f" AND {post}.actor_id NOT IN ({HIDDEN_FROM_PUBLIC_SQL})"
     )
 
 

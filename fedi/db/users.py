@@ -54,3 +54,8 @@ async def posting_defaults(conn: Any, actor_id: int) -> PostingDefaults:
     return PostingDefaults(
         row["default_visibility"], row["default_sensitive"], row["default_language"]
     )
+
+
+async def is_admin(conn: Any, actor_id: int) -> bool:
+    """Whether the account behind `actor_id` is a local admin (False for anyone else)."""
+    return bool(await conn.fetchval("SELECT is_admin FROM users WHERE actor_id = $1", actor_id))

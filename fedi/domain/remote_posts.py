@@ -11,6 +11,7 @@ from fedi.db.posts import Post
 from fedi.domain.html import sanitize
 from fedi.domain.media import keep_remote_media
 from fedi.domain.notifications import notify_mentions
+from fedi.domain.policy import rejects_media
 from fedi.domain.visibility import infer_visibility
 
 
@@ -66,6 +67,6 @@ async def keep_remote_note(conn: Any, note: RemoteNote, author: Actor) -> Post |
     post = await store_remote_note(conn, note, author)
     if post is not None:
         await notify_mentions(conn, post)
-        if note.attachments:
+        if note.attachments and not await rejects_media(conn, author.domain):
             await keep_remote_media(conn, author.id, post.id, note.attachments)
     return post

@@ -88,3 +88,18 @@ def follow_document(uri: str, follower_uri: str, followee_uri: str) -> dict[str,
         "actor": follower_uri,
         "object": followee_uri,
     }
+
+
+def flag(actor: Actor, activity_id: str, object_uris: list[str], content: str) -> dict[str, Any]:
+    """A report sent on to the reported account's server: the account first, then its posts.
+
+    `actor` is the instance actor, so the member who reported stays unknown to that server.
+    """
+    return {
+        "@context": AS_CONTEXT,
+        "id": activity_id,
+        "type": "Flag",
+        "actor": actor.uri,
+        "object": object_uris,
+        "content": content,
+    }

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from activitypub.vocab import ACTIVITY_JSON
 from fedi.config import Settings
+from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
 from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
@@ -86,16 +87,29 @@ def activity_response(document: dict[str, Any]) -> Response:
     )
 
 
+def gone_response(request: Request) -> Response:
+    """A suspended account and everything of it: 410 Gone, so other servers drop their copies."""
+    if wants_activity_json(request):
+        return JSONResponse({"error": "gone"}, status_code=410)
+    return Response("Gone", status_code=410, media_type="text/plain")
+
+
 def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Route]:
     async def find(actor_type: str, username: str) -> Actor | None:
         async with pool.acquire() as conn:
             return await actors_db.local_by_username(conn, username, actor_type)
+
+    async def suspended(actor: Actor) -> bool:
+        async with pool.acquire() as conn:
+            return await moderation_db.is_suspended(conn, actor.id)
 
     async def render(request: Request, actor: Actor | None) -> Response:
         if actor is None:
             if wants_activity_json(request):
                 return JSONResponse({"error": "not found"}, status_code=404)
             return Response("Not found", status_code=404, media_type="text/plain")
+        if actor.actor_type != "Application" and await suspended(actor):
+            return gone_response(request)
         if wants_activity_json(request):
             # The instance actor stays readable unsigned: peers need its key to check ours.
             if actor.actor_type != "Application":
@@ -142,6 +156,8 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
             name = request.path_params["collection"]
             if actor is None or name not in COLLECTIONS:
                 return JSONResponse({"error": "not found"}, status_code=404)
+            if await suspended(actor):
+                return gone_response(request)
             await fetch_signer(request)
             collection_id = f"{actor.uri}/{name}"
             wants_page, max_id = page_cursor(dict(request.query_params))

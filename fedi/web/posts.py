@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fedi.config import Settings
+from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
 from fedi.db import media as media_db
 from fedi.db import posts as posts_db
@@ -16,7 +17,7 @@ from fedi.db.posts import Post
 from fedi.domain.posts import may_see
 from fedi.federation import activities
 from fedi.federation.notes import post_to_note, with_context
-from fedi.web.actors import FetchSigner, activity_response
+from fedi.web.actors import FetchSigner, activity_response, gone_response
 from fedi.web.negotiation import wants_activity_json
 from fedi.web.templating import templates
 
@@ -38,6 +39,11 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
         return post, author
 
     async def note(request: Request) -> Response:
+        async with pool.acquire() as conn:
+            # Before the post is looked up, as Mastodon: every id answers alike, so a suspended
+            # account's answers tell nothing of which of its posts exist.
+            if await moderation_db.local_suspended(conn, request.path_params["username"]):
+                return gone_response(request)
         found = await load(request)
         if found is None:
             return JSONResponse(NOT_FOUND, status_code=404)

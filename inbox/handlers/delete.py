@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import object_id, require_same_host
@@ -17,6 +18,9 @@ async def on_delete(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         await posts_db.add_tombstone(ctx.conn, target, target)
         await ctx.conn.execute("DELETE FROM actors WHERE id = $1 AND NOT local", ctx.signer.id)
         return
+    if await actors_db.by_uri(ctx.conn, target) is not None:
+        # Else it would be taken for a post not yet seen, and tombstoned under its name.
+        raise Refused(f"only {target} itself may delete its account")
     post = await posts_db.by_uri(ctx.conn, target)
     if post is None:
         # Deleted before it reached us: remember, so a late Create is refused.

@@ -4,6 +4,7 @@ from typing import Any
 
 from fedi.db import blocks as blocks_db
 from fedi.db import follows as follows_db
+from fedi.domain import account_moderation, policy
 from fedi.domain.notifications import notify
 from fedi.federation import activities
 from inbox.handlers import HandlerContext, Refused, handler
@@ -19,11 +20,19 @@ async def on_follow(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         raise Refused(f"{object_id(activity)} is not an account here that can be followed")
     inbox = await recipients.personal_inbox(ctx.conn, ctx.signer, ctx.settings.domain)
     follow_doc = activities.follow_document(activity["id"], ctx.signer.uri, target.uri)
-    if await blocks_db.is_blocked_by(ctx.conn, ctx.signer.id, target.id):
+    # A silenced account waits for approval; one on a domain the target blocked is refused.
+    review = await account_moderation.follow_review(ctx.conn, ctx.signer, target)
+    if review == "reject" or await blocks_db.is_blocked_by(ctx.conn, ctx.signer.id, target.id):
         await send(ctx.conn, target, activities.answer(target, "Reject", follow_doc), inbox)
         return
     existing = await follows_db.between(ctx.conn, ctx.signer.id, target.id)
-    accepted = not target.manually_approves_followers or bool(existing and existing.accepted)
+    # A silenced server's accounts may only follow with the account's approval, locked or not.
+    approval = (
+        target.manually_approves_followers
+        or review == "review"
+        or await policy.silenced(ctx.conn, ctx.signer.domain)
+    )
+    accepted = not approval or bool(existing and existing.accepted)
     await follows_db.upsert(ctx.conn, activity["id"], ctx.signer.id, target.id, accepted=accepted)
     if existing is None:
         kind = "follow" if accepted else "follow_request"

@@ -5,11 +5,12 @@ from typing import Any
 from activitypub.vocab import ACTOR_TYPES, InvalidDocument, first, parse_actor
 from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
+from fedi.domain import policy
 from fedi.domain.media import keep_remote_media
 from fedi.domain.notifications import notify_edit
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import note_from, rendered_content, require_same_host
-from webfinger.resolver import actor_columns
+from webfinger.resolver import actor_columns, without_media
 
 
 @handler("Update")
@@ -36,7 +37,8 @@ async def on_update(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         content_map=content_map,
         source=None,
     )
-    await keep_remote_media(ctx.conn, ctx.signer.id, post.id, note.attachments)
+    if not await policy.rejects_media(ctx.conn, ctx.signer.domain):
+        await keep_remote_media(ctx.conn, ctx.signer.id, post.id, note.attachments)
     await notify_edit(ctx.conn, post)
 
 
@@ -47,4 +49,10 @@ async def _update_actor(ctx: HandlerContext, document: dict[str, Any]) -> None:
         remote = parse_actor(document)
     except InvalidDocument as exc:
         raise Refused(str(exc)) from exc
-    await actors_db.upsert_remote(ctx.conn, **actor_columns(remote))
+    holder = await actors_db.by_key_id(ctx.conn, remote.key_id)
+    if holder is not None and holder.id != ctx.signer.id:
+        raise Refused(f"the key {remote.key_id} belongs to {holder.uri}")
+    columns = actor_columns(remote)
+    if await policy.rejects_media(ctx.conn, ctx.signer.domain):
+        columns.update(without_media())
+    await actors_db.upsert_remote(ctx.conn, **columns)

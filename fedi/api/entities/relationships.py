@@ -4,11 +4,14 @@ from typing import Any
 
 from fedi.api.entities.times import api_time
 from fedi.db import relationships as relationships_db
+from fedi.db import user_domain_blocks as user_domain_blocks_db
 from fedi.db.actors import Actor
 from fedi.db.relationships import Relationship
 
 
-def relationship_to_json(relationship: Relationship) -> dict[str, Any]:
+def relationship_to_json(
+    relationship: Relationship, domain_blocking: bool = False
+) -> dict[str, Any]:
     following = relationship.following or relationship.requested
     return {
         "id": str(relationship.target_id),
@@ -25,8 +28,8 @@ def relationship_to_json(relationship: Relationship) -> dict[str, Any]:
         "muting_expires_at": api_time(relationship.muting_expires_at),
         "requested": relationship.requested,
         "requested_by": relationship.requested_by,
-        # Neither per-user domain blocks, endorsements nor private notes exist here yet.
-        "domain_blocking": False,
+        # Neither endorsements nor private notes exist here yet.
+        "domain_blocking": domain_blocking,
         "endorsed": False,
         "note": "",
     }
@@ -37,7 +40,12 @@ async def relationships_to_json(
 ) -> list[dict[str, Any]]:
     """The viewer's relationship to each target, in the order given."""
     found = await relationships_db.of(conn, viewer.id, target_ids)
-    return [relationship_to_json(found[target]) for target in target_ids if target in found]
+    blocked_domains = await user_domain_blocks_db.blocked_among(conn, viewer.id, target_ids)
+    return [
+        relationship_to_json(found[target], target in blocked_domains)
+        for target in target_ids
+        if target in found
+    ]
 
 
 async def one_relationship(conn: Any, viewer: Actor, target: Actor) -> dict[str, Any]:

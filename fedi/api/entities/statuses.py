@@ -10,6 +10,7 @@ from typing import Any
 from fedi.api.entities.accounts import account_to_json, acct_of
 from fedi.api.entities.media import attachment_to_json
 from fedi.api.entities.times import api_time
+from fedi.db import account_moderation as moderation_db
 from fedi.db import posts as posts_db
 from fedi.db import status_views
 from fedi.db.actors import Actor
@@ -46,6 +47,8 @@ class _Page:
         self.counts: dict[int, PostCounts] = {}
         self.flags = ViewerFlags()
         self.apps: dict[int, tuple[str, str | None]] = {}
+        # Authors a moderator marked sensitive: their media shows behind a warning to others.
+        self.sensitized: set[int] = set()
 
     async def load(self, conn: Any, ids: list[int]) -> None:
         self.posts = {post.id: post for post in await posts_db.by_ids(conn, ids)}
@@ -72,6 +75,9 @@ class _Page:
                 frozenset(i for i, f in facts.items() if f.reblogged),
                 frozenset(i for i, f in facts.items() if f.bookmarked),
             )
+        with_media = [p.actor_id for p in self.posts.values() if self.media.get(p.id)]
+        if with_media:  # asked only when the page shows media at all
+            self.sensitized = await moderation_db.sensitized_among(conn, with_media)
         actor_ids = {p.actor_id for p in self.posts.values()}
         actor_ids |= {b.actor_id for b in self.boosts.values()}
         for mentioned in self.mentions.values():
@@ -99,7 +105,7 @@ class _Page:
             "content": post.content,
             "visibility": API_VISIBILITY.get(post.visibility, "private"),
             "local_only": post.visibility == "local",
-            "sensitive": post.sensitive,
+            "sensitive": post.sensitive or self._sensitized(post),
             "spoiler_text": post.summary,
             "media_attachments": [
                 attachment_to_json(row, self.urls) for row in self.media.get(post.id, [])
@@ -143,6 +149,11 @@ class _Page:
                 filtered=[],
             )
         return status
+
+    def _sensitized(self, post: Post) -> bool:
+        """Media of a sensitized author, shown to anyone but that author (as Mastodon)."""
+        own = self.viewer is not None and self.viewer.id == post.actor_id
+        return post.actor_id in self.sensitized and bool(self.media.get(post.id)) and not own
 
     def boost_status(self, boost: Boost) -> dict[str, Any] | None:
         post = self.posts.get(boost.post_id)
