@@ -67,7 +67,10 @@ async def post_facts(conn: Any, post_id: int) -> PostFacts:
         " (p.in_reply_to_uri IS NOT NULL AND NOT EXISTS (SELECT 1 FROM posts r"
         "   WHERE r.id = p.in_reply_to_id AND r.actor_id = p.actor_id)) AS replies_to_other,"
         " EXISTS (SELECT 1 FROM account_moderation m WHERE m.actor_id = p.actor_id"
-        "   AND (m.silenced_at IS NOT NULL OR m.suspended_at IS NOT NULL)) AS limited_author"
+        "   AND (m.silenced_at IS NOT NULL OR m.suspended_at IS NOT NULL))"
+        # A silenced server's posts stay out of the public streams as out of the timelines.
+        " OR (NOT p.local AND domain_severity("
+        "   (SELECT a.domain FROM actors a WHERE a.id = p.actor_id)) = 'silence') AS limited_author"
         " FROM posts p WHERE p.id = $1",
         post_id,
     )

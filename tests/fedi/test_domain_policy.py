@@ -16,6 +16,7 @@ from fedi.api.auth import issue_token
 from fedi.app import Node, create_app, running_node
 from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
+from fedi.db import stream_audience
 from fedi.db.actors import Actor
 from fedi.domain import policy
 from fedi.domain.accounts import create_user
@@ -728,3 +729,19 @@ async def test_lifting_an_exemption_applies_the_parent_suspension(node: Node) ->
     await change(node, policy.unblock_domain, "ok.evil.example")
     assert await value(node, "SELECT count(*) FROM actors WHERE id = $1", kept.id) == 0
     assert not node.policy.may_federate("ok.evil.example")
+
+
+async def test_silenced_posts_stay_out_of_the_public_streams(node: Node) -> None:
+    alice, _ = await local_user(node, "alice")
+    zoe = await remote_actor(node.pool, "zoe", "social.remote.example")
+    async with node.pool.acquire() as conn:  # a follower here, or the post is not kept
+        await follows_db.upsert(conn, f"{alice.uri}#f", alice.id, zoe.id, accepted=True)
+    obj = note(zoe, 7, "loud #news", tag=[{"type": "Hashtag", "name": "#news"}])
+    assert (await receive(node, zoe, create(zoe, obj))).state == "done"
+    async with node.pool.acquire() as conn:
+        post_id = await conn.fetchval("SELECT id FROM posts WHERE actor_id = $1", zoe.id)
+        assert post_id is not None
+        assert not (await stream_audience.post_facts(conn, post_id)).limited_author
+    await change(node, policy.block_domain, "remote.example", severity="silence")
+    async with node.pool.acquire() as conn:
+        assert (await stream_audience.post_facts(conn, post_id)).limited_author
