@@ -9,59 +9,20 @@ from starlette.routing import BaseRoute, Route
 
 from fedi.api.auth import require_admin
 from fedi.api.context import ApiContext, api_context
-from fedi.api.entities.accounts import accounts_to_json
+from fedi.api.entities.admin_accounts import admin_accounts_to_json
 from fedi.api.entities.statuses import statuses_to_json
 from fedi.api.entities.times import api_time
 from fedi.api.pagination import Page, paged_headers
 from fedi.api.params import Params
-from fedi.db import account_moderation as account_moderation_db
 from fedi.db import actors as actors_db
-from fedi.db import reports as reports_db
-from fedi.db.account_moderation import Standing
 from fedi.db.actors import Actor
-from fedi.db.reports import Filter, Report, UserFacts
+from fedi.db.reports import Filter, Report
 from fedi.domain import reports
 from fedi.errors import NotFound
 
 READ = ("admin:read", "admin:read:reports")
 WRITE = ("admin:write", "admin:write:reports")
 MAX_ROW_ID = 2**63 - 1
-
-
-def _role(facts: UserFacts | None) -> dict[str, Any]:
-    admin = bool(facts and facts.is_admin)
-    return {
-        "id": "3" if admin else "-99",
-        "name": "Admin" if admin else "",
-        "permissions": "1" if admin else "0",
-        "color": "",
-        "highlighted": admin,
-    }
-
-
-def _admin_account(
-    actor: Actor, account: dict[str, Any], facts: UserFacts | None, standing: Standing
-) -> dict[str, Any]:
-    """The Admin::Account entity: the account, its sign-in facts and moderators' decisions."""
-    return {
-        "id": str(actor.id),
-        "username": actor.username,
-        "domain": None if actor.local else actor.domain,
-        "created_at": api_time(actor.created_at),
-        "email": (facts.email or "") if facts else "",
-        "ip": None,
-        "ips": [],
-        "locale": (facts.locale or "") if facts else "",
-        "invite_request": None,
-        "role": _role(facts),
-        "confirmed": actor.local,
-        "approved": actor.local,
-        "disabled": standing.disabled,
-        "silenced": standing.silenced,
-        "suspended": standing.suspended,
-        "sensitized": standing.sensitized,
-        "account": account,
-    }
 
 
 async def reports_to_json(
@@ -80,13 +41,8 @@ async def reports_to_json(
         if actor_id is not None
     }
     actors = await actors_db.by_ids(conn, sorted(actor_ids))
-    facts = await reports_db.user_facts(conn, [actor.id for actor in actors])
-    standings = await account_moderation_db.standings(conn, [actor.id for actor in actors])
-    rendered = await accounts_to_json(conn, context.urls, actors)
-    admin_accounts = {
-        actor.id: _admin_account(actor, account, facts.get(actor.id), standings[actor.id])
-        for actor, account in zip(actors, rendered, strict=True)
-    }
+    rendered = await admin_accounts_to_json(conn, context.urls, actors)
+    admin_accounts = {actor.id: entity for actor, entity in zip(actors, rendered, strict=True)}
     status_ids = list(dict.fromkeys(i for report in found for i in report.status_ids))
     statuses = {
         int(status["id"]): status

@@ -146,22 +146,3 @@ async def seen_from_domain(conn: Any, post_ids: list[int], domain: str) -> list[
         domain,
     )
     return [int(row["id"]) for row in rows]
-
-
-@dataclass(frozen=True)
-class UserFacts:
-    """What an Admin::Account shows of a local sign-in account."""
-
-    email: str | None
-    locale: str | None
-    is_admin: bool
-
-
-async def user_facts(conn: Any, actor_ids: list[int]) -> dict[int, UserFacts]:
-    rows = await conn.fetch(
-        "SELECT actor_id, email, locale, is_admin FROM users WHERE actor_id = ANY($1)", actor_ids
-    )
-    return {
-        int(row["actor_id"]): UserFacts(row["email"], row["locale"], row["is_admin"])
-        for row in rows
-    }
