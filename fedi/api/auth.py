@@ -179,11 +179,7 @@ async def optional_user(connection: HTTPConnection, *scopes: str) -> Actor | Non
 
 async def require_user(connection: HTTPConnection, *scopes: str) -> Actor:
     """The signed-in account, or Mastodon's 401/403/422 answers."""
-    found = await caller(connection)
-    if found is None:
-        raise Unauthorized("The access token is invalid")
-    if not found.allows(*scopes):
-        raise Forbidden("This action is outside the authorized scopes")
+    found = await require_token(connection, *scopes)
     if found.actor is None:
         raise UnprocessableToken("This method requires an authenticated user")
     return found.actor
