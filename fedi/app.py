@@ -28,6 +28,7 @@ from fedi.config import Settings
 from fedi.db.actors import Actor
 from fedi.db.migrate import migrate
 from fedi.domain.accounts import ensure_instance_actor
+from fedi.domain.confidential import ConfidentialRegistry
 from fedi.domain.policy_cache import PolicyCache
 from fedi.errors import FediError, Forbidden
 from fedi.urls import Urls
@@ -61,6 +62,8 @@ class Node:
     publisher: Publisher
     # The domain policy as this process knows it: the outbound guard and the inbox gate.
     policy: PolicyCache
+    # Every confidential URI, for the outbound guard: nothing naming one leaves this node.
+    confidential: ConfidentialRegistry
 
     def inbox_worker(self) -> InboxWorker:
         return InboxWorker(self.pool, self.resolver, self.settings, self.urls)
@@ -87,8 +90,9 @@ async def running_node(
     """Migrate, make sure the instance actor exists, and open the shared outbound client.
 
     `outbound_guard` sees every outbound request before it is made and may refuse it; the
-    domain policy is consulted after it, always: nothing is fetched from or sent to a
-    suspended domain, or one off the allowlist in allowlist mode.
+    confidentiality registry and the domain policy are consulted after it, always: nothing
+    naming a confidential object leaves, and nothing is fetched from or sent to a suspended
+    domain, or one off the allowlist in allowlist mode.
     """
     await migrate(pool)
     urls = Urls.for_settings(settings)
@@ -96,10 +100,14 @@ async def running_node(
     assert instance.private_key_pem is not None
     signer = HttpSignatureAuth(instance.key_id, instance.private_key_pem)
     domain_policy = PolicyCache(pool)
+    confidential = ConfidentialRegistry(pool, urls.base)
 
     def guard(url: str, body: bytes | None) -> None:
         if outbound_guard is not None:
             outbound_guard(url, body)
+        leak = confidential.refusal(url, body)
+        if leak is not None:
+            raise OutboundRefused(f"confidential: {leak}", url=url)
         try:
             host = host_of(url)
         except InvalidHost:
@@ -114,6 +122,8 @@ async def running_node(
         await stack.enter_async_context(client)
         await domain_policy.start()
         stack.push_async_callback(domain_policy.stop)
+        await confidential.start()
+        stack.push_async_callback(confidential.stop)
         resolver = RemoteResolver(
             pool,
             client,
@@ -122,7 +132,9 @@ async def running_node(
             http_on_loopback=settings.allow_private_addresses,
         )
         publisher = Publisher(pool, resolver, urls, settings)
-        yield Node(settings, urls, pool, client, resolver, instance, publisher, domain_policy)
+        yield Node(
+            settings, urls, pool, client, resolver, instance, publisher, domain_policy, confidential
+        )
 
 
 def create_app(node: Node) -> Starlette:

@@ -118,7 +118,9 @@ class DeliveryWorker:
                         pause = self._error_pause
                     self._healthy = False
                     logger.warning(
-                        "delivery worker: %s; retrying in %.1f s", _describe(exc), pause,
+                        "delivery worker: %s; retrying in %.1f s",
+                        _describe(exc),
+                        pause,
                         exc_info=not isinstance(exc, _CONNECTION_ERRORS),
                     )
                     await _sleep_unless(stop, pause)
@@ -320,17 +322,31 @@ class DeliveryWorker:
         if decision.verdict is Verdict.RETRY:
             logger.info(
                 "delivery %s to %s: %s; retrying in %.0f s",
-                job.id, job.inbox_url, message, decision.delay,
+                job.id,
+                job.inbox_url,
+                message,
+                decision.delay,
             )
             return Outcome(
-                job.id, job.attempts, job.domain, "retry", status=status, error=message,
-                retry_in=decision.delay, domain_down=domain_down,
+                job.id,
+                job.attempts,
+                job.domain,
+                "retry",
+                status=status,
+                error=message,
+                retry_in=decision.delay,
+                domain_down=domain_down,
             )
         logger.warning(
             "delivery %s to %s failed for good: %s", job.id, job.inbox_url, decision.reason
         )
         return Outcome(
-            job.id, job.attempts, job.domain, "failed", status=status, error=message,
+            job.id,
+            job.attempts,
+            job.domain,
+            "failed",
+            status=status,
+            error=message,
             domain_down=domain_down,
         )
 

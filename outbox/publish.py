@@ -22,7 +22,7 @@ from fedi.db.follows import Follow
 from fedi.db.posts import Post
 from fedi.db.relationships import FollowOptions
 from fedi.db.reports import Report
-from fedi.domain import account_moderation, notifications, profiles, reports
+from fedi.domain import account_moderation, confidential, notifications, profiles, reports
 from fedi.domain import posts as posts_domain
 from fedi.domain import user_domain_blocks as user_domain_blocks_domain
 from fedi.domain.account_moderation import AccountAction, Effects, FollowCut
@@ -44,6 +44,9 @@ BOOST_VISIBILITIES = ("public", "unlisted", "followers")
 
 async def send(conn: Any, actor: Actor, document: dict[str, Any], inboxes: list[str]) -> None:
     """Record an activity this node publishes and queue it for each inbox (caller's transaction)."""
+    if inboxes:
+        # The last check where content is addressed: the outbound guard repeats it per request.
+        await confidential.refuse_confidential(conn, document, confidential.base_url_of(actor.uri))
     obj = document.get("object")
     object_uri = obj.get("id") if isinstance(obj, dict) else obj
     activity_id = await activities_db.insert(

@@ -17,8 +17,17 @@ def visible_sql(alias: str, viewer: str, viewer_local: str) -> str:
         f" OR ({viewer}::bigint IS NOT NULL AND ("
         f"{p}.actor_id = {viewer}::bigint"
         f" OR ({p}.visibility = 'local' AND {viewer_local}::boolean)"
-        # Members-only posts: group membership decides, and no path creates them yet.
-        f" OR ({p}.visibility NOT IN ('local', 'members') AND ("
+        # Group posts: approved members of the post's group; local ones only if confidential.
+        # Looked up through posts by id, since a boost row (which has no group) may stand here.
+        f" OR ({p}.visibility IN ('members', 'confidential')"
+        f" AND ({p}.visibility = 'members' OR {viewer_local}::boolean)"
+        f" AND EXISTS (SELECT 1 FROM posts gp JOIN group_members gm ON gm.group_id = gp.group_id"
+        f" WHERE gp.id = {p}.id AND gm.member_id = {viewer}::bigint AND gm.state = 'member')"
+        # ...and for a remote group's members-only post, its accepted local followers.
+        f" OR ({p}.visibility = 'members' AND EXISTS (SELECT 1 FROM posts gp"
+        f" JOIN follows gf ON gf.followee_id = gp.group_id WHERE gp.id = {p}.id"
+        f" AND gf.follower_id = {viewer}::bigint AND gf.accepted)))"
+        f" OR ({p}.visibility NOT IN ('local', 'members', 'confidential') AND ("
         f"EXISTS (SELECT 1 FROM mentions vm"
         f" WHERE vm.post_id = {p}.id AND vm.actor_id = {viewer}::bigint)"
         f" OR ({p}.visibility = 'followers' AND EXISTS (SELECT 1 FROM follows vf"

@@ -27,6 +27,9 @@ class Post:
     to_uris: list[str]
     cc_uris: list[str]
     created_at: datetime
+    # A group post: its group (a local or remote Group actor) and, for local groups, its space.
+    group_id: int | None = None
+    space_id: int | None = None
 
 
 @dataclass(frozen=True)

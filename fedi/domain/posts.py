@@ -14,8 +14,9 @@ from fedi.db import status_views
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
 from fedi.db.status_views import Boost
+from fedi.domain import groups
 from fedi.domain.html import MentionLink, RenderedText, render_plain_text
-from fedi.domain.visibility import addressing_for
+from fedi.domain.visibility import FEDERATED, addressing_for
 from fedi.errors import Forbidden, InvalidInput, NotFound
 from fedi.urls import Urls
 
@@ -50,6 +51,10 @@ class Draft:
     # The OAuth app that wrote the post, shown as the client API's `application`.
     app_id: int | None = None
     media_edits: tuple[MediaEdit, ...] = ()
+    # A post into a local group: the group's actor id and a space of it (None: its default
+    # space). The group decides the post's visibility; `visibility` is then ignored.
+    group_id: int | None = None
+    space_id: int | None = None
 
 
 def check_draft(draft: Draft) -> None:
@@ -132,8 +137,8 @@ async def may_see(conn: Any, post: Post, viewer: Actor | None) -> bool:
         return True
     if post.visibility == "local":
         return viewer.local
-    if post.visibility == "members":
-        return False  # group membership decides these; no path creates them yet
+    if post.visibility in ("members", "confidential"):
+        return await groups.may_see_group_post(conn, post, viewer)
     if viewer.id in await posts_db.mentioned_actor_ids(conn, post.id):
         return True
     return post.visibility == "followers" and await follows_db.is_following(
@@ -216,12 +221,17 @@ async def write_post(
     post_id = await posts_db.next_id(conn)
     uri = f"{author.uri}/statuses/{post_id}"
     addressed = [actor.uri for actor in mentioned]
-    if draft.visibility in ("local",):
-        to: tuple[str, ...] = ()
-        cc: tuple[str, ...] = ()
-    else:
+    place = await _group_place(conn, author, draft, parent)
+    visibility = place.visibility if place is not None else draft.visibility
+    if parent is not None and parent.visibility == "local" and visibility in FEDERATED:
+        visibility = "local"  # a reply to a local-only post stays on this node, as in Mastodon
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    if place is not None:
+        to, cc = groups.group_addressing(place.group, visibility, author, addressed)
+    elif visibility in FEDERATED:
         assert author.followers_url is not None
-        addressing = addressing_for(draft.visibility, author.followers_url, addressed)
+        addressing = addressing_for(visibility, author.followers_url, addressed)
         to, cc = addressing.to, addressing.cc
     post = await posts_db.insert(
         conn,
@@ -229,7 +239,7 @@ async def write_post(
         uri=uri,
         actor_id=author.id,
         local=True,
-        visibility=draft.visibility,
+        visibility=visibility,
         **_written(draft, text, content_map),
         url=f"{urls.base}/@{author.username}/{post_id}",
         in_reply_to_uri=parent.uri if parent else None,
@@ -239,12 +249,34 @@ async def write_post(
         to_uris=list(to),
         cc_uris=list(cc),
         app_id=draft.app_id,
+        group_id=place.group.id if place is not None else None,
+        space_id=place.space.id if place is not None else None,
     )
     await posts_db.set_mentions(conn, post.id, [actor.id for actor in mentioned])
     await posts_db.set_tags(conn, post.id, list(text.tags))
     if draft.media_ids or draft.media_edits:
         await _attach_media(conn, author, post.id, draft)
     return post
+
+
+async def _group_place(
+    conn: Any, author: Actor, draft: Draft, parent: Post | None
+) -> "groups.GroupPlace | None":
+    """Where a post goes when it goes into a local group: the draft's group, else the group of
+    the local group post it replies to."""
+    group_id, space_id = draft.group_id, draft.space_id
+    if group_id is None and parent is not None and parent.group_id is not None:
+        if await groups.group_by_id(conn, parent.group_id) is None:
+            return None  # a remote group's post: an ordinary reply, addressed as usual
+        group_id, space_id = parent.group_id, parent.space_id
+    if group_id is None:
+        return None
+    place = await groups.place_for_post(conn, author, group_id, space_id)
+    if parent is not None and parent.visibility in groups.VISIBILITY_RANK:
+        # A reply is never looser than what it answers.
+        visibility = groups.stricter(place.visibility, parent.visibility)
+        place = groups.GroupPlace(place.group, place.space, visibility)
+    return place
 
 
 async def _attach_media(conn: Any, author: Actor, post_id: int, draft: Draft) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from activitypub.vocab import PUBLIC
 
-VISIBILITIES = ("public", "unlisted", "followers", "direct", "local", "members")
+VISIBILITIES = ("public", "unlisted", "followers", "direct", "local", "members", "confidential")
 # Visibilities whose posts may leave this node.
 FEDERATED = frozenset({"public", "unlisted", "followers", "direct"})
 _PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})

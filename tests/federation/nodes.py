@@ -30,6 +30,8 @@ class NodeProcess:
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # Where the process really listens, when something else (a recording proxy) serves `port`.
+    listen_port: int | None = None
 
     @property
     def domain(self) -> str:
@@ -38,6 +40,16 @@ class NodeProcess:
     @property
     def base_url(self) -> str:
         return f"http://{self.domain}"
+
+    @property
+    def serving_port(self) -> int:
+        """The port the process itself listens on: `listen_port` if set, else `port`."""
+        return self.port if self.listen_port is None else self.listen_port
+
+    @property
+    def direct_url(self) -> str:
+        """The process itself, bypassing whatever serves the public `port`."""
+        return f"http://localhost:{self.serving_port}"
 
     @property
     def log_path(self) -> Path:
@@ -85,7 +97,15 @@ class NodeProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "fedi.cli", "serve", "--port", str(self.port), *serve_args],
+            [
+                sys.executable,
+                "-m",
+                "fedi.cli",
+                "serve",
+                "--port",
+                str(self.serving_port),
+                *serve_args,
+            ],
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -95,7 +115,13 @@ class NodeProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"node {self.name} exited:\n{self.log_path.read_text()}")
             try:
-                if httpx.get(f"{self.base_url}/.well-known/nodeinfo", timeout=1).status_code == 200:
+                # The public Host header, so the probe is answered as any request to `port` is.
+                probe = httpx.get(
+                    f"{self.direct_url}/.well-known/nodeinfo",
+                    headers={"Host": self.domain},
+                    timeout=1,
+                )
+                if probe.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
