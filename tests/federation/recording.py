@@ -8,13 +8,12 @@ all of it for strings that must never travel.
 """
 
 import asyncio
-import contextlib
 import html
 import json
 import re
 import unicodedata
 import zlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,8 +166,6 @@ class RecordingProxy:
         self.upstream_port = upstream_port
         self.recorder = recorder
         self.host = host
-        self.accepted = 0
-        """How many client connections were accepted (to tell keep-alive from reconnecting)."""
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
@@ -198,7 +195,6 @@ class RecordingProxy:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
-        self.accepted += 1
         client = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
         try:
             while True:
@@ -208,7 +204,7 @@ class RecordingProxy:
                 exchange = self._record(request)
                 try:
                     await self._relay(request, client, reader, writer, exchange)
-                except (OSError, h11.ProtocolError, asyncio.IncompleteReadError) as error:
+                except (OSError, h11.ProtocolError) as error:
                     exchange.error = exchange.error or f"{type(error).__name__}: {error}"
                     return
                 if client.our_state is not h11.DONE or client.their_state is not h11.DONE:
@@ -221,9 +217,8 @@ class RecordingProxy:
             return
         finally:
             self._connections.discard(task)
+            # Not waiting for the close: an await here could swallow `close`'s cancellation.
             writer.close()
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                await writer.wait_closed()
 
     def _record(self, request: h11.Request) -> Exchange:
         headers = _latin1(request)
@@ -286,11 +281,6 @@ class RecordingProxy:
                     if isinstance(event, h11.Response):
                         exchange.status = event.status_code
                         exchange.response_headers = _latin1(event)
-                        event = h11.Response(
-                            status_code=event.status_code,
-                            headers=event.headers.raw_items(),
-                            reason=event.reason,
-                        )
                     elif isinstance(event, h11.Data):
                         exchange.response_body += event.data
                     elif not isinstance(event, h11.InformationalResponse | h11.EndOfMessage):
@@ -304,11 +294,11 @@ class RecordingProxy:
             await _both(send_body(), send_answer())
         finally:
             node_writer.close()
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                await node_writer.wait_closed()
 
 
-async def _both(send_body: Any, send_answer: Any) -> None:
+async def _both(
+    send_body: Coroutine[Any, Any, None], send_answer: Coroutine[Any, Any, None]
+) -> None:
     """Relay the request body and the answer at once: a node may answer before reading all."""
     body = asyncio.ensure_future(send_body)
     answer = asyncio.ensure_future(send_answer)
