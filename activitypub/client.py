@@ -87,6 +87,11 @@ class OutboundRefused(FetchError):
     """The guard hook refused the request before anything was sent."""
 
 
+class OutboundDeferred(OutboundRefused):
+    """The guard refused the request for now, on knowledge that may be out of date: a retry
+    later may be let through."""
+
+
 @dataclass(frozen=True)
 class OutboundPolicy:
     """Limits applied to every outbound request."""

@@ -16,6 +16,7 @@ from activitypub.client import (
     FetchError,
     FetchTimeout,
     ForbiddenAddress,
+    OutboundDeferred,
     OutboundRefused,
     RemoteStatusError,
 )
@@ -271,6 +272,8 @@ class DeliveryWorker:
                 return self._judge(
                     job, status=exc.status, retry_after=exc.retry_after, error=str(exc)
                 )
+            except OutboundDeferred as exc:
+                return self._judge(job, status=None, error=str(exc))
             except (ForbiddenAddress, OutboundRefused, _Unsendable) as exc:
                 return self._judge(job, status=None, error=str(exc), final=True)
             except (FetchTimeout, TimeoutError) as exc:

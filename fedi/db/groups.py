@@ -5,7 +5,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from fedi.db.account_moderation import SUSPENDED_SQL
 from fedi.db.actors import Actor
+from fedi.db.paging import IdWindow
+from fedi.db.post_visibility import visible_sql
 
 GROUP_VISIBILITIES = ("public", "members", "confidential")
 JOIN_POLICIES = ("open", "approval", "invite")
@@ -542,6 +545,98 @@ async def moderation_log(
     return [ModerationEntry(**dict(row)) for row in rows]
 
 
+# Locks and tightening: a visibility change and a post written or moved at the same moment
+# must not cross, or a post could keep a looser visibility than its group or space. Locks are
+# always taken group first, then space, then post.
+
+
+async def lock_settings(
+    conn: Any, actor_id: int, *, for_update: bool = False
+) -> GroupSettings | None:
+    """The group's settings as committed now, locked until the caller's transaction ends: a
+    share lock for those who write under the group's visibility, an update lock to change it."""
+    mode = "UPDATE" if for_update else "SHARE"
+    row = await conn.fetchrow(
+        f"SELECT {_SETTINGS} FROM groups g WHERE g.actor_id = $1 FOR {mode}", actor_id
+    )
+    return None if row is None else _settings(row)
+
+
+async def lock_space(conn: Any, space_id: int, *, for_update: bool = False) -> Space | None:
+    mode = "UPDATE" if for_update else "SHARE"
+    return _space(
+        await conn.fetchrow(f"SELECT {_SPACE} FROM spaces s WHERE s.id = $1 FOR {mode}", space_id)
+    )
+
+
+async def lock_post_visibility(conn: Any, post_id: int) -> str | None:
+    value = await conn.fetchval("SELECT visibility FROM posts WHERE id = $1 FOR UPDATE", post_id)
+    return None if value is None else str(value)
+
+
+async def tighten_group_posts(
+    conn: Any, *, group_id: int, space_id: int | None, to: str
+) -> list[str]:
+    """Make the group's posts (or one space's) at least as strict as `to`, as
+    fedi.domain.groups.group_post_visibility does for one post; the URIs of those changed.
+
+    Under `members`, local-only posts become confidential (local members only) and every
+    other looser one (public, unlisted, followers, direct) members; under `confidential`
+    every post becomes confidential.
+    """
+    if to == "public":
+        return []
+    if to == "members":
+        update = (
+            "visibility = CASE WHEN visibility = 'local' THEN 'confidential' ELSE 'members' END"
+        )
+        condition = "visibility NOT IN ('members', 'confidential')"
+    elif to == "confidential":
+        update, condition = "visibility = 'confidential'", "visibility <> 'confidential'"
+    else:
+        raise ValueError(f"not a group visibility: {to}")
+    rows = await conn.fetch(
+        f"UPDATE posts SET {update} WHERE group_id = $1"
+        f" AND ($2::bigint IS NULL OR space_id = $2) AND {condition} RETURNING uri",
+        group_id,
+        space_id,
+    )
+    return [row["uri"] for row in rows]
+
+
+async def drop_remote_members(conn: Any, group_id: int) -> int:
+    """Forget the group's remote members, requests, invitations and followers (a group turned
+    confidential); a remote ban is kept, so that loosening the group later does not lift it."""
+    removed = await conn.execute(
+        "DELETE FROM group_members m USING actors a"
+        " WHERE m.group_id = $1 AND a.id = m.member_id AND NOT a.local AND m.state <> 'banned'",
+        group_id,
+    )
+    unfollowed = await conn.execute(
+        "DELETE FROM follows f USING actors a"
+        " WHERE f.followee_id = $1 AND a.id = f.follower_id AND NOT a.local",
+        group_id,
+    )
+    return int(removed.split()[-1]) + int(unfollowed.split()[-1])
+
+
+async def withdraw_deliveries(
+    conn: Any, object_uris: list[str], *, actor_id: int | None = None, reason: str
+) -> int:
+    """Give up the pending deliveries of activities about these objects (and, with `actor_id`,
+    of every activity of that actor): what became stricter must not go out as it was queued."""
+    result = await conn.execute(
+        "UPDATE deliveries d SET state = 'failed', last_error = $3, finished_at = now(),"
+        " lease_until = NULL FROM activities a"
+        " WHERE d.activity_id = a.id AND d.state = 'pending'"
+        " AND (a.object_uri = ANY($1::text[]) OR a.actor_id = $2::bigint)",
+        object_uris,
+        actor_id,
+        reason,
+    )
+    return int(result.split()[-1])
+
+
 # Confidentiality
 
 
@@ -558,3 +653,138 @@ async def confidential_among(conn: Any, candidates: list[str]) -> list[str]:
         "SELECT DISTINCT uri FROM confidential_uris WHERE uri = ANY($1::text[])", candidates
     )
     return [row["uri"] for row in rows]
+
+
+# Pages for the group API (fedi/api/groups.py and its neighbours)
+
+# may_see_group as SQL on `groups g`: $1 the viewer's actor id (NULL: anonymous), $2 whether
+# the viewer is local. Invited and pending accounts see what they were invited to or asked for.
+_GROUP_VISIBLE_SQL = (
+    "(g.visibility = 'public' OR ($1::bigint IS NOT NULL"
+    " AND (g.visibility <> 'confidential' OR $2::boolean)"
+    " AND EXISTS (SELECT 1 FROM group_members vm WHERE vm.group_id = g.actor_id"
+    " AND vm.member_id = $1::bigint AND vm.state IN ('member', 'invited', 'pending'))))"
+)
+
+
+async def visible_group_ids(
+    conn: Any,
+    viewer_id: int | None,
+    viewer_local: bool,
+    window: IdWindow,
+    *,
+    member_only: bool = False,
+) -> list[int]:
+    """A page of the local groups the viewer may know of (only those the viewer is an approved
+    member of, with `member_only`), newest first."""
+    bounds, args = window.where("g.actor_id", 4)
+    mine = (
+        " AND EXISTS (SELECT 1 FROM group_members mm WHERE mm.group_id = g.actor_id"
+        " AND mm.member_id = $1::bigint AND mm.state = 'member')"
+        if member_only
+        else ""
+    )
+    rows = await conn.fetch(
+        f"SELECT g.actor_id FROM groups g WHERE {_GROUP_VISIBLE_SQL}{mine}"
+        f" AND {bounds} ORDER BY {window.order('g.actor_id')} LIMIT $3",
+        viewer_id,
+        viewer_local,
+        window.limit,
+        *args,
+    )
+    return window.arrange([row["actor_id"] for row in rows])
+
+
+async def space_status_ids(
+    conn: Any, space_id: int, viewer_id: int | None, viewer_local: bool, window: IdWindow
+) -> list[int]:
+    """A page of the ids of a space's posts the viewer may see (visible_sql, may_see's SQL
+    twin), newest first; suspended authors' posts are left out as everywhere else."""
+    bounds, args = window.where("p.id", 5)
+    rows = await conn.fetch(
+        f"SELECT p.id FROM posts p WHERE p.space_id = $4 AND {visible_sql('p', '$1', '$2')}"
+        f" AND p.actor_id NOT IN ({SUSPENDED_SQL}) AND {bounds}"
+        f" ORDER BY {window.order('p.id')} LIMIT $3",
+        viewer_id,
+        viewer_local,
+        window.limit,
+        space_id,
+        *args,
+    )
+    return window.arrange([row["id"] for row in rows])
+
+
+async def memberships_of(conn: Any, member_id: int, group_ids: list[int]) -> dict[int, Membership]:
+    """The actor's rows (any state) in each of the groups, by group id."""
+    rows = await conn.fetch(
+        f"SELECT {_MEMBERSHIP} FROM group_members m"
+        " WHERE m.member_id = $1 AND m.group_id = ANY($2)",
+        member_id,
+        group_ids,
+    )
+    return {row["group_id"]: Membership(**dict(row)) for row in rows}
+
+
+async def member_counts(conn: Any, group_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Approved members of each group: (all of them, those not shielded)."""
+    rows = await conn.fetch(
+        "SELECT m.group_id, count(*) AS everyone, count(*) FILTER (WHERE NOT a.shielded) AS seen"
+        " FROM group_members m JOIN actors a ON a.id = m.member_id"
+        " WHERE m.group_id = ANY($1) AND m.state = 'member' GROUP BY m.group_id",
+        group_ids,
+    )
+    return {row["group_id"]: (int(row["everyone"]), int(row["seen"])) for row in rows}
+
+
+async def member_page(
+    conn: Any, group_id: int, state: str, *, include_shielded: bool, window: IdWindow
+) -> list[tuple[Membership, Actor]]:
+    """A page of the group's rows in `state` with their actors, by actor id, newest first."""
+    from fedi.db.actors import _COLUMNS as ACTOR_COLUMNS  # one list of actor columns
+
+    names = ACTOR_COLUMNS.split(", ")
+    actor_columns = ", ".join(f"a.{name} AS a_{name}" for name in names)
+    bounds, args = window.where("m.member_id", 5)
+    rows = await conn.fetch(
+        f"SELECT {_MEMBERSHIP}, {actor_columns} FROM group_members m"
+        " JOIN actors a ON a.id = m.member_id"
+        f" WHERE m.group_id = $1 AND m.state = $2 AND ($3 OR NOT a.shielded) AND {bounds}"
+        f" ORDER BY {window.order('m.member_id')} LIMIT $4",
+        group_id,
+        state,
+        include_shielded,
+        window.limit,
+        *args,
+    )
+    result = []
+    for row in window.arrange(rows):
+        values = dict(row)
+        actor = Actor(**{name: values.pop(f"a_{name}") for name in names})
+        result.append((Membership(**values), actor))
+    return result
+
+
+async def moderation_page(conn: Any, group_id: int, window: IdWindow) -> list[ModerationEntry]:
+    bounds, args = window.where("id", 3)
+    rows = await conn.fetch(
+        f"SELECT {_ENTRY} FROM group_moderation_log WHERE group_id = $1 AND {bounds}"
+        f" ORDER BY {window.order('id')} LIMIT $2",
+        group_id,
+        window.limit,
+        *args,
+    )
+    return window.arrange([ModerationEntry(**dict(row)) for row in rows])
+
+
+async def relay_inboxes(conn: Any, group_id: int, except_member_id: int | None = None) -> list[str]:
+    """member_inboxes without one member's own: what the group relays from a remote member is
+    not sent back to the author's node, unless another member there needs it."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT COALESCE(a.shared_inbox_url, a.inbox_url) AS inbox"
+        " FROM group_members m JOIN actors a ON a.id = m.member_id"
+        " WHERE m.group_id = $1 AND m.state = 'member' AND NOT a.local"
+        " AND ($2::bigint IS NULL OR m.member_id <> $2)",
+        group_id,
+        except_member_id,
+    )
+    return [row["inbox"] for row in rows]

@@ -201,7 +201,13 @@ async def tags_of(conn: Any, post_id: int) -> list[str]:
 
 
 async def count_local(conn: Any) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM posts WHERE local"))
+    """Local posts as NodeInfo and the instance API count them: a confidential group's posts
+    are not counted, so not even its activity shows outside."""
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM posts WHERE local AND visibility <> 'confidential'"
+        )
+    )
 
 
 async def count_public_by_actor(conn: Any, actor_id: int) -> int:

@@ -8,8 +8,10 @@ checks use the same rule, "does this document or URL name one of them":
   (outbox `send`), against the database itself, so it sees what that transaction just wrote.
 - `ConfidentialRegistry` is each process's in-memory set of those URIs for the outbound client's
   synchronous guard, which sees every request body and URL, deliveries and fetches alike. It is
-  fed by NOTIFY (migration 0015) with each URI that becomes confidential and fully reloaded
-  every minute and on reconnecting; a stale entry only makes it stricter.
+  fed by NOTIFY (migration 0015) with each URI that becomes confidential, and fully reloaded
+  every minute, on reconnecting, and as soon as something stops being confidential (an empty
+  notice), so that a group opened to everyone federates at once; a stale entry only makes it
+  stricter meanwhile.
 """
 
 import asyncio
@@ -19,7 +21,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
@@ -29,10 +31,18 @@ from fedi.errors import Forbidden
 log = logging.getLogger(__name__)
 
 CHANNEL = "fedi_confidential"
+# The notice that something is no longer confidential: reload, rather than trust a removal.
+RELOAD_NOTICE = ""
 RELOAD_SECONDS = 60.0
 MAX_RECONNECT_PAUSE = 30.0
-# Where a URI embedded in JSON, HTML or a query string ends.
-_URI_END = r"[^\s\"'<>\\]*"
+# Where a URI embedded in JSON, HTML or a query string ends: at a quote, a bracket, white
+# space, a backslash (a JSON escape) or `&` (an HTML entity such as &quot;, or the next query
+# parameter; none of this node's URIs has one in its path).
+_URI_END = r"[^\s\"'<>\\&]*"
+# The same in JSON that escapes slashes: `\/` continues a URI, any other backslash ends it.
+_ESCAPED_URI_END = r"(?:[^\s\"'<>\\&]|\\/)*"
+# Trailing characters that end a sentence or a bracket around a URI in text, never a URI of ours.
+_TRAILING = "/.,;:!?)]}*"
 
 
 class ConfidentialLeak(Forbidden):
@@ -41,12 +51,21 @@ class ConfidentialLeak(Forbidden):
 
 def local_uris(text: str, base_url: str) -> set[str]:
     """Every URI of this node in a text (a JSON body, an HTML fragment, a URL)."""
-    found = set(re.findall(re.escape(base_url) + _URI_END, text))
+    # Scheme and host are case-insensitive: HTTPS://FEDI.EXAMPLE/... is the same URI.
+    found = {
+        base_url + raw[len(base_url) :]
+        for raw in re.findall(re.escape(base_url) + _URI_END, text, re.IGNORECASE)
+    }
     # JSON may escape the slashes of a URL.
     escaped_base = base_url.replace("/", "\\/")
-    if escaped_base in text:
-        for raw in re.findall(re.escape(escaped_base) + r"[^\s\"'<>]*", text):
-            found.add(raw.replace("\\/", "/"))
+    if escaped_base.lower() in text.lower():
+        for raw in re.findall(re.escape(escaped_base) + _ESCAPED_URI_END, text, re.IGNORECASE):
+            found.add(base_url + raw[len(escaped_base) :].replace("\\/", "/"))
+    # A URI may travel percent-encoded, as a query parameter of another URL.
+    if "%" in text:
+        decoded = unquote(text)
+        if decoded != text:
+            found |= local_uris(decoded, base_url)
     return found
 
 
@@ -55,7 +74,7 @@ def candidates(uri: str, base_url: str) -> Iterator[str]:
     makes everything under it confidential."""
     for separator in ("#", "?"):
         uri = uri.split(separator, 1)[0]
-    uri = uri.rstrip("/")
+    uri = uri.rstrip(_TRAILING)
     while len(uri) > len(base_url):
         yield uri
         uri = uri.rsplit("/", 1)[0]
@@ -88,13 +107,17 @@ class ConfidentialRegistry:
         self._base_url = base_url
         self._reload_seconds = reload_seconds
         self._uris: set[str] = set()
-        self._heard_during_load: set[str] = set()
+        # One set per reload under way, collecting what is heard while it loads.
+        self._loading: list[set[str]] = []
         self._task: asyncio.Task[None] | None = None
+        # Set when a reload is due before the periodic one (a reload notice, a lost connection).
+        self._wake = asyncio.Event()
         self._stopping = False
         self.listening = asyncio.Event()
 
     def add(self, uris: Iterable[str]) -> None:
-        self._uris.update(uris)
+        for uri in uris:
+            self._heard(None, 0, CHANNEL, uri)
 
     def __contains__(self, uri: str) -> bool:
         return uri in self._uris
@@ -110,11 +133,17 @@ class ConfidentialRegistry:
         return None
 
     async def reload(self) -> None:
-        self._heard_during_load = set()
-        async with self._pool.acquire() as conn:
-            uris = await groups_db.confidential_uris(conn)
+        heard: set[str] = set()
+        self._loading.append(heard)
+        try:
+            async with self._pool.acquire() as conn:
+                uris = await groups_db.confidential_uris(conn)
+        finally:
+            self._loading.remove(heard)
         # What was heard while loading may have committed after the load's snapshot: keep it.
-        self._uris = set(uris) | self._heard_during_load
+        # Each reload has its own set, so that two reloads at once (the periodic one and one
+        # after reconnecting, say) cannot make each other forget what they heard.
+        self._uris = set(uris) | heard
 
     async def start(self) -> None:
         await self.reload()
@@ -130,8 +159,12 @@ class ConfidentialRegistry:
             self._task = None
 
     def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload == RELOAD_NOTICE:
+            self._wake.set()
+            return
         self._uris.add(payload)
-        self._heard_during_load.add(payload)
+        for heard in self._loading:
+            heard.add(payload)
 
     async def _listen(self) -> None:
         pause = 0.5
@@ -141,7 +174,7 @@ class ConfidentialRegistry:
                 pool = self._pool
                 conn = await asyncpg.connect(*pool._connect_args, **pool._connect_kwargs)
                 lost = asyncio.Event()
-                conn.add_termination_listener(_setter(lost))
+                conn.add_termination_listener(_setter(lost, self._wake))
                 await conn.add_listener(CHANNEL, self._heard)
                 self.listening.set()
                 pause = 0.5
@@ -149,7 +182,9 @@ class ConfidentialRegistry:
                 while not lost.is_set() and not self._stopping:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(self._reload_seconds):
-                            await lost.wait()
+                            await self._wake.wait()
+                    # Cleared before reloading: a notice heard during the reload wakes it again.
+                    self._wake.clear()
                     if not lost.is_set() and not self._stopping:
                         await self.reload()
             except asyncio.CancelledError:
@@ -167,5 +202,9 @@ class ConfidentialRegistry:
             pause = min(pause * 2, MAX_RECONNECT_PAUSE)
 
 
-def _setter(event: asyncio.Event) -> Any:
-    return lambda _conn: event.set()
+def _setter(*events: asyncio.Event) -> Any:
+    def set_all(_conn: Any) -> None:
+        for event in events:
+            event.set()
+
+    return set_all

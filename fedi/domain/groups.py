@@ -59,6 +59,21 @@ def post_visibility(group_visibility: str, space_visibility: str) -> str:
     return stricter(group_visibility, space_visibility)
 
 
+def group_post_visibility(post_visibility: str, place_visibility: str) -> str:
+    """A post's visibility once in a group or space of `place_visibility`: never looser than
+    either, neither in who may read it nor in whether it may leave this node.
+
+    A public place keeps the post's own (public, unlisted, local...). A members place makes it
+    members, except a local-only post, which becomes confidential (local members only: the
+    meet of "local accounts" and "members"). A confidential place makes it confidential.
+    """
+    if place_visibility == "public":
+        return post_visibility
+    if place_visibility == "confidential" or post_visibility in ("local", "confidential"):
+        return "confidential"
+    return "members"
+
+
 def looser_than(visibility: str) -> tuple[str, ...]:
     return tuple(v for v in GROUP_VISIBILITIES if VISIBILITY_RANK[v] < VISIBILITY_RANK[visibility])
 
@@ -209,18 +224,19 @@ async def may_see_group_post(conn: Any, post: Post, viewer: Actor | None) -> boo
     (local ones only when confidential), and the author."""
     if viewer is None:
         return False
+    if post.visibility == "confidential" and not viewer.local:
+        return False  # not even its remote author (who wrote it when the group was looser)
     if viewer.id == post.actor_id:
         return True
     if post.group_id is None:
         return False
-    if post.visibility == "confidential" and not viewer.local:
-        return False
     if await is_member(conn, post.group_id, viewer.id):
         return True
+    if post.visibility != "members" or await groups_db.settings_of(conn, post.group_id):
+        # A local group's members are its approved rows: following its actor is not joining.
+        return False
     # A remote group's members-only post: its local members are its accepted followers here.
-    return post.visibility == "members" and await follows_db.is_following(
-        conn, viewer.id, post.group_id
-    )
+    return await follows_db.is_following(conn, viewer.id, post.group_id)
 
 
 async def may_post(conn: Any, group: Group, space: Space, author: Actor) -> None:
@@ -250,8 +266,21 @@ async def place_for_post(
     stranger gets for a group they may not see, or a 403 for one they see but may not use)."""
     group = await visible_group(conn, author, group_id)
     space = await space_for_post(conn, group, space_id)
+    # Read both again under a share lock: a visibility change waits for this post's transaction
+    # (and tightens the post with the others), or this post waits for it and sees the new one.
+    group, space = await locked_place(conn, group, space)
     await may_post(conn, group, space, author)
     return GroupPlace(group, space, post_visibility(group.visibility, space.visibility))
+
+
+async def locked_place(conn: Any, group: Group, space: Space) -> tuple[Group, Space]:
+    """The group's settings and the space as committed now, share-locked (group first): what
+    puts a post into a space reads them so, and a visibility change cannot cross it."""
+    settings = await groups_db.lock_settings(conn, group.id)
+    locked = await groups_db.lock_space(conn, space.id)
+    if settings is None or locked is None:
+        raise NotFound("no such space in this group")
+    return Group(group.actor, settings), locked
 
 
 def group_addressing(
@@ -262,6 +291,9 @@ def group_addressing(
     if visibility == "public":
         assert author.followers_url is not None
         return (PUBLIC, group.uri), (author.followers_url, *dict.fromkeys(mentioned))
+    if visibility == "unlisted":
+        assert author.followers_url is not None
+        return (author.followers_url, group.uri), (PUBLIC, *dict.fromkeys(mentioned))
     if visibility == "members":
         return (group.members_url, group.uri), ()
     return (), ()
@@ -369,7 +401,7 @@ async def invite(conn: Any, group: Group, inviter: Actor, invitee: Actor) -> Mem
 
 async def leave(conn: Any, group: Group, actor: Actor) -> Membership | None:
     """The actor leaves (or withdraws a request, or declines an invitation). The last owner
-    may not leave a group that has other members."""
+    may not leave: a group without an owner could never be administered again."""
     found = await membership(conn, group, actor)
     if found is None or found.state == "banned":
         return None
@@ -394,6 +426,8 @@ async def set_role(conn: Any, group: Group, admin: Actor, member_id: int, role: 
         raise NotFound("no such member")
     if target.role == "owner" and acting != "owner":
         raise Forbidden("only an owner may change an owner's role")
+    if acting != "owner" and member_id != admin.id and ROLE_RANK[target.role] >= ROLE_RANK[acting]:
+        raise Forbidden("you may only change the roles of members below your own role")
     if target.role == "owner" and role != "owner" and member_id == admin.id:
         owners = [m for m, _ in await groups_db.members(conn, group.id) if m.role == "owner"]
         if len(owners) == 1:
@@ -410,9 +444,11 @@ async def ban(
     conn: Any, group: Group, moderator: Actor, member_id: int, reason: str = ""
 ) -> Membership:
     acting = await require_role(conn, group, moderator, "moderator")
-    target = await groups_db.membership(conn, group.id, member_id)
     if member_id == moderator.id:
         raise InvalidInput("you cannot ban yourself")
+    if await actors_db.by_id(conn, member_id) is None:
+        raise NotFound("no such account")
+    target = await groups_db.membership(conn, group.id, member_id)
     outranks = target is not None and ROLE_RANK[target.role] >= ROLE_RANK[acting]
     if outranks and target is not None and target.state == "member":
         raise Forbidden("you may only ban members below your own role")
@@ -443,24 +479,28 @@ async def set_visibility(conn: Any, group: Group, admin: Actor, visibility: str)
     what was written under the stricter visibility keeps it."""
     _check_choice(visibility, GROUP_VISIBILITIES, "visibility")
     await require_role(conn, group, admin, "admin")
-    if visibility == group.visibility:
-        return group
+    # Locked first: posts written into the group meanwhile wait, then see the new visibility.
+    current = await groups_db.lock_settings(conn, group.id, for_update=True)
+    if current is None:
+        raise NotFound("Record not found")
+    if visibility == current.visibility:
+        return Group(group.actor, current)
     looser = looser_than(visibility)
     if looser:
         await groups_db.tighten_spaces(conn, group.id, looser, visibility)
-        await groups_db.tighten_posts(
+        tightened = await groups_db.tighten_group_posts(
+            conn, group_id=group.id, space_id=None, to=visibility
+        )
+        # What was queued under the looser visibility must not go out as it was addressed.
+        confidential = visibility == "confidential"
+        await groups_db.withdraw_deliveries(
             conn,
-            group_id=group.id,
-            space_id=None,
-            visibilities=(*looser, "unlisted"),
-            to=visibility,
+            tightened,
+            actor_id=group.id if confidential else None,
+            reason=f"withdrawn: the group became {visibility}",
         )
     if visibility == "confidential":
-        await conn.execute(
-            "DELETE FROM group_members m USING actors a"
-            " WHERE m.group_id = $1 AND a.id = m.member_id AND NOT a.local",
-            group.id,
-        )
+        await groups_db.drop_remote_members(conn, group.id)
     settings = await groups_db.update_settings(conn, group.id, visibility=visibility)
     actor = await conn.fetchrow(
         "UPDATE actors SET discoverable = $2 WHERE id = $1 RETURNING id",
@@ -559,6 +599,9 @@ async def update_space(
     visibility: str | None = None,
 ) -> Space:
     await require_role(conn, group, actor, "admin")
+    if space.group_id != group.id:
+        raise NotFound("no such space in this group")
+    group, space = await _locked_for_change(conn, group, space)
     values: dict[str, Any] = {}
     if name is not None:
         if not name.strip():
@@ -574,19 +617,25 @@ async def update_space(
                 f"a space cannot be looser than its group ({group.visibility}), not {visibility}"
             )
         values["visibility"] = visibility
-        looser = looser_than(visibility)
-        if looser:
-            await groups_db.tighten_posts(
-                conn,
-                group_id=group.id,
-                space_id=space.id,
-                visibilities=(*looser, "unlisted"),
-                to=visibility,
-            )
+        tightened = await groups_db.tighten_group_posts(
+            conn, group_id=group.id, space_id=space.id, to=visibility
+        )
+        await groups_db.withdraw_deliveries(
+            conn, tightened, reason=f"withdrawn: the space became {visibility}"
+        )
         await groups_db.log_moderation(
             conn, group.id, actor.id, f"space_visibility:{space.slug}:{visibility}"
         )
     return await groups_db.update_space(conn, space.id, **values)
+
+
+async def _locked_for_change(conn: Any, group: Group, space: Space) -> tuple[Group, Space]:
+    """The group (share-locked) and the space (locked for update) as committed now."""
+    settings = await groups_db.lock_settings(conn, group.id)
+    locked = await groups_db.lock_space(conn, space.id, for_update=True)
+    if settings is None or locked is None or locked.group_id != group.id:
+        raise NotFound("no such space in this group")
+    return Group(group.actor, settings), locked
 
 
 async def move_post(conn: Any, group: Group, moderator: Actor, post: Post, target: Space) -> str:
@@ -600,13 +649,97 @@ async def move_post(conn: Any, group: Group, moderator: Actor, post: Post, targe
         await require_role(conn, group, moderator, "moderator")
     elif not await is_member(conn, group.id, moderator.id):
         raise Forbidden("only members of the group may move posts in it")
-    visibility = post.visibility
-    if visibility in VISIBILITY_RANK:
-        visibility = stricter(visibility, target.visibility)
-    elif VISIBILITY_RANK[target.visibility] > 0:
-        visibility = target.visibility
+    # The target and the post as committed now, locked: a visibility change of the group or
+    # the space at the same moment cannot leave the moved post looser than its new place.
+    group, target = await locked_place(conn, group, target)
+    current = await groups_db.lock_post_visibility(conn, post.id)
+    if current is None:
+        raise NotFound("no such post in this group")
+    in_space = group_post_visibility(current, target.visibility)
+    visibility = group_post_visibility(in_space, group.visibility)
     await groups_db.move_post(conn, post.id, target.id, visibility)
     await groups_db.log_moderation(
         conn, group.id, moderator.id, f"move_post:{target.slug}", target_post_id=post.id
     )
     return visibility
+
+
+# What a viewer may read of a group it sees (the group API)
+
+
+async def may_see_space(conn: Any, group: Group, space: Space, viewer: Actor | None) -> bool:
+    """A public space is seen by whoever sees its group; a stricter one by the group's approved
+    members only (local ones for a confidential space), as its posts are."""
+    if space.group_id != group.id or not await may_see_group(conn, group, viewer):
+        return False
+    if space.visibility == "public":
+        return True
+    if viewer is None or (space.visibility == "confidential" and not viewer.local):
+        return False
+    return await is_member(conn, group.id, viewer.id)
+
+
+async def visible_space(conn: Any, group: Group, viewer: Actor | None, space_id: int) -> Space:
+    """The space, if the viewer may see it; else the same 404 as for no space."""
+    space = await groups_db.space_by_id(conn, space_id)
+    if space is None or not await may_see_space(conn, group, space, viewer):
+        raise NotFound("Record not found")
+    return space
+
+
+async def visible_spaces(conn: Any, group: Group, viewer: Actor | None) -> list[Space]:
+    return [
+        space
+        for space in await groups_db.spaces_of(conn, group.id)
+        if await may_see_space(conn, group, space, viewer)
+    ]
+
+
+async def member_list_shows_shielded(
+    conn: Any, group: Group, viewer: Actor | None, state: str
+) -> bool:
+    """Raise unless the viewer may list the group's rows in `state`; the answer is whether
+    shielded members are listed too.
+
+    Requests, invitations and bans are for moderators. Approved members are listed to anyone
+    who sees a public group and to fellow members of any group; a shielded member only to
+    fellow members, as it is left out of every directory.
+    """
+    _check_choice(state, groups_db.MEMBER_STATES, "state")
+    if viewer is not None and state != "member":
+        await require_role(conn, group, viewer, "moderator")
+        return True
+    if state != "member":
+        raise Forbidden("this needs the group role moderator or higher")
+    fellow = viewer is not None and await is_member(conn, group.id, viewer.id)
+    if not fellow and group.visibility != "public":
+        raise Forbidden("only the group's members see who belongs to it")
+    return fellow
+
+
+async def add_member(conn: Any, group: Group, member: Actor, role: str = "member") -> Membership:
+    """The node's admin puts a local account straight into a group (the command line): no
+    request, no invitation, whatever the join policy."""
+    _check_choice(role, ROLES, "role")
+    if not member.local or member.actor_type != "Person":
+        raise InvalidInput(f"{member.username} is not a local account")
+    found = await membership(conn, group, member)
+    if found is not None and found.state == "banned":
+        raise Conflict(f"{member.username} is banned from this group; unban them first")
+    if found is not None and found.state == "member":
+        raise Conflict(f"{member.username} is already a member ({found.role})")
+    entry = await groups_db.put_membership(conn, group.id, member.id, state="member", role=role)
+    await groups_db.log_moderation(
+        conn, group.id, None, f"add_member:{role}", target_actor_id=member.id
+    )
+    return entry
+
+
+async def note_place(conn: Any, post: Post) -> tuple[Actor | None, Space | None]:
+    """The group (local or remote) and the space a post's Note names as `audience` and
+    `target` (fedi.federation.notes.post_to_note), for every path that renders the Note."""
+    if post.group_id is None:
+        return None, None
+    group = await actors_db.by_id(conn, post.group_id)
+    space = None if post.space_id is None else await groups_db.space_by_id(conn, post.space_id)
+    return group, space

@@ -1,7 +1,7 @@
 """Writing, editing and deleting local posts: the rules, independent of how they travel."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from fedi.db import status_views
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
 from fedi.db.status_views import Boost
-from fedi.domain import groups
+from fedi.domain import group_mentions, groups, remote_groups
 from fedi.domain.html import MentionLink, RenderedText, render_plain_text
 from fedi.domain.visibility import FEDERATED, addressing_for
 from fedi.errors import Forbidden, InvalidInput, NotFound
@@ -133,6 +133,8 @@ async def may_see(conn: Any, post: Post, viewer: Actor | None) -> bool:
         return True
     if viewer is None:
         return False
+    if post.visibility == "confidential" and not viewer.local:
+        return False  # not even its remote author: a confidential group is this node's only
     if viewer.id == post.actor_id:
         return True
     if post.visibility == "local":
@@ -210,6 +212,10 @@ async def write_post(
         if draft.in_reply_to_id
         else None
     )
+    # A members or confidential group is linked only by a post into it; elsewhere its name
+    # stays the text that was typed.
+    target_group = draft.group_id or (parent.group_id if parent is not None else None)
+    mentions = await group_mentions.speakable_mentions(conn, mentions, target_group)
     text, content_map = render(draft, urls, domain, mentions)
     linked = {m.uri for m in text.mentions}
     mentioned = [actor for actor in mentions.values() if actor.uri in linked]
@@ -221,14 +227,19 @@ async def write_post(
     post_id = await posts_db.next_id(conn)
     uri = f"{author.uri}/statuses/{post_id}"
     addressed = [actor.uri for actor in mentioned]
-    place = await _group_place(conn, author, draft, parent)
+    remote = await _remote_group_place(conn, author, draft, parent)
+    place = None if remote is not None else await _group_place(conn, author, draft, parent)
     visibility = place.visibility if place is not None else draft.visibility
+    if remote is not None:
+        visibility = remote.visibility
     if parent is not None and parent.visibility == "local" and visibility in FEDERATED:
         visibility = "local"  # a reply to a local-only post stays on this node, as in Mastodon
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     if place is not None:
         to, cc = groups.group_addressing(place.group, visibility, author, addressed)
+    elif remote is not None:
+        to, cc = remote.addressing(author, addressed)
     elif visibility in FEDERATED:
         assert author.followers_url is not None
         addressing = addressing_for(visibility, author.followers_url, addressed)
@@ -249,7 +260,7 @@ async def write_post(
         to_uris=list(to),
         cc_uris=list(cc),
         app_id=draft.app_id,
-        group_id=place.group.id if place is not None else None,
+        group_id=place.group.id if place is not None else (remote and remote.group.id),
         space_id=place.space.id if place is not None else None,
     )
     await posts_db.set_mentions(conn, post.id, [actor.id for actor in mentioned])
@@ -257,6 +268,16 @@ async def write_post(
     if draft.media_ids or draft.media_edits:
         await _attach_media(conn, author, post.id, draft)
     return post
+
+
+async def _remote_group_place(
+    conn: Any, author: Actor, draft: Draft, parent: Post | None
+) -> remote_groups.RemotePlace | None:
+    """Where a post goes when it goes into a group on another server (the rules are in
+    fedi.domain.remote_groups); None for a local group or no group."""
+    return await remote_groups.place_for_post(
+        conn, author, draft.group_id, parent, draft.visibility
+    )
 
 
 async def _group_place(
@@ -272,11 +293,16 @@ async def _group_place(
     if group_id is None:
         return None
     place = await groups.place_for_post(conn, author, group_id, space_id)
-    if parent is not None and parent.visibility in groups.VISIBILITY_RANK:
+    visibility = place.visibility
+    if draft.visibility == "local":
+        # The author asked for this node only: the group may make it stricter, never looser.
+        visibility = groups.group_post_visibility("local", visibility)
+    if parent is not None and parent.visibility == "local":
+        visibility = groups.group_post_visibility("local", visibility)
+    elif parent is not None and parent.visibility in ("members", "confidential"):
         # A reply is never looser than what it answers.
-        visibility = groups.stricter(place.visibility, parent.visibility)
-        place = groups.GroupPlace(place.group, place.space, visibility)
-    return place
+        visibility = groups.group_post_visibility(visibility, parent.visibility)
+    return groups.GroupPlace(place.group, place.space, visibility)
 
 
 async def _attach_media(conn: Any, author: Actor, post_id: int, draft: Draft) -> None:
@@ -320,10 +346,14 @@ async def edit_post(
 ) -> Post:
     """Replace a post's text and attachments, keeping the previous version; visibility cannot
     change. The draft is the whole new post: attachments it leaves out are taken off."""
-    check_draft(draft)
     post = await own_post(conn, author, post_id)
     if draft.visibility != post.visibility:
         raise InvalidInput("an edit cannot change who a post is for")
+    # A group post's members or confidential visibility is no draft's to choose, but an edit
+    # keeps it: check the rest of the draft as for any post.
+    kept = post.group_id is not None and post.visibility not in LOCAL_VISIBILITIES
+    check_draft(replace(draft, visibility="public") if kept else draft)
+    mentions = await group_mentions.speakable_mentions(conn, mentions, post.group_id)
     text, content_map = render(draft, urls, domain, mentions)
     before = [row.id for row in await media_db.of_post(conn, post.id)]
     updated = await posts_db.replace_content(conn, post, **_written(draft, text, content_map))

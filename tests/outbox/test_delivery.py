@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from activitypub.client import ActivityPubClient, OutboundPolicy
+from activitypub.client import ActivityPubClient, OutboundDeferred, OutboundPolicy
 from activitypub.signatures import verify_request
 from fedi.db import actors as actors_db
 from fedi.db import deliveries as deliveries_db
@@ -127,9 +127,7 @@ async def http() -> AsyncIterator[ActivityPubClient]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def alice(pool: Any) -> Actor:
     async with pool.acquire() as conn:
-        return await create_local_actor(
-            conn, URLS, DOMAIN, actor_type="Person", username="alice"
-        )
+        return await create_local_actor(conn, URLS, DOMAIN, actor_type="Person", username="alice")
 
 
 async def _json_codec(conn: Any) -> None:
@@ -377,6 +375,25 @@ async def test_a_refused_address_fails_for_good(pool: Any, alice: Actor, sink: I
 
     row = await delivery(pool, activity_id)
     assert row["state"] == "failed" and "loopback" in row["last_error"]
+    assert sink.hits == []
+
+
+async def test_a_guard_that_defers_leaves_the_delivery_pending_and_nothing_sent(
+    pool: Any, alice: Actor, sink: InboxSink
+) -> None:
+    """The confidentiality guard defers on knowledge that may be stale (a group just opened):
+    the delivery waits for a retry instead of being lost; a refusal for good still fails."""
+    activity_id, _ = await queue(pool, alice, [sink.inbox()])
+
+    def defer(url: str, body: bytes | None) -> None:
+        raise OutboundDeferred("confidential: not yet", url=url)
+
+    async with ActivityPubClient(DEV, user_agent=UA, guard=defer) as deferring:
+        assert await DeliveryWorker(pool, deferring).run_once() == 1
+
+    row = await delivery(pool, activity_id)
+    assert row["state"] == "pending" and row["attempts"] == 1
+    assert "confidential" in row["last_error"] and row["due_in"] > 0
     assert sink.hits == []
 
 

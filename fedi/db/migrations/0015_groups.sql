@@ -80,23 +80,32 @@ CREATE TABLE group_moderation_log (
 CREATE INDEX group_moderation_log_group ON group_moderation_log (group_id, id DESC);
 
 -- Every process keeps the set of confidential URIs for its outbound guard; these tell it what
--- became confidential (the URI as payload). Nothing is ever removed by a notice: a stale entry
--- only makes the guard stricter until the next full reload.
+-- became confidential (the URI as payload). Nothing is ever removed by a notice: what stops
+-- being confidential sends an empty notice, and each process reloads the whole set (a stale
+-- entry only makes the guard stricter until then).
 CREATE FUNCTION notify_confidential() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_TABLE_NAME = 'posts' THEN
         IF NEW.visibility IN ('local', 'confidential') THEN
             PERFORM pg_notify('fedi_confidential', NEW.uri);
+        ELSIF TG_OP = 'UPDATE' AND OLD.visibility IN ('local', 'confidential') THEN
+            PERFORM pg_notify('fedi_confidential', '');
         END IF;
     ELSIF TG_TABLE_NAME = 'spaces' THEN
         IF NEW.visibility = 'confidential' THEN
             PERFORM pg_notify('fedi_confidential', NEW.uri);
+        ELSIF TG_OP = 'UPDATE' AND OLD.visibility = 'confidential' THEN
+            PERFORM pg_notify('fedi_confidential', '');
         END IF;
     ELSIF TG_TABLE_NAME = 'groups' THEN
-        IF NEW.visibility = 'confidential' THEN
-            PERFORM pg_notify(
-                'fedi_confidential', (SELECT uri FROM actors WHERE id = NEW.actor_id)
-            );
+        IF TG_OP = 'UPDATE' AND OLD.visibility = 'confidential'
+                AND NEW.visibility <> 'confidential' THEN
+            PERFORM pg_notify('fedi_confidential', '');
+        ELSIF NEW.visibility = 'confidential' THEN
+            -- The actor's id, and its profile page (/@name), which names it as well.
+            PERFORM pg_notify('fedi_confidential', u)
+                FROM actors a, LATERAL (VALUES (a.uri), (a.url)) AS v (u)
+                WHERE a.id = NEW.actor_id AND u IS NOT NULL;
         END IF;
     END IF;
     RETURN NULL;
@@ -109,11 +118,13 @@ CREATE TRIGGER spaces_confidential AFTER INSERT OR UPDATE OF visibility ON space
 CREATE TRIGGER groups_confidential AFTER INSERT OR UPDATE OF visibility ON groups
     FOR EACH ROW EXECUTE FUNCTION notify_confidential();
 
--- Every URI that must never leave this node: confidential groups (and everything under them),
--- confidential spaces, and posts that are local-only or confidential.
+-- Every URI that must never leave this node: confidential groups (and everything under their
+-- id and their profile page), confidential spaces, and posts that are local-only or
+-- confidential.
 CREATE VIEW confidential_uris AS
-    SELECT a.uri FROM groups g JOIN actors a ON a.id = g.actor_id
-        WHERE g.visibility = 'confidential'
+    SELECT u AS uri FROM groups g JOIN actors a ON a.id = g.actor_id,
+        LATERAL (VALUES (a.uri), (a.url)) AS v (u)
+        WHERE g.visibility = 'confidential' AND u IS NOT NULL
     UNION ALL
     SELECT s.uri FROM spaces s WHERE s.visibility = 'confidential'
     UNION ALL
