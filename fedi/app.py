@@ -14,7 +14,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from activitypub.client import ActivityPubClient, OutboundPolicy, OutboundRefused
+from activitypub.client import (
+    ActivityPubClient,
+    OutboundDeferred,
+    OutboundPolicy,
+    OutboundRefused,
+)
 from activitypub.hosts import InvalidHost, host_of
 from activitypub.signatures import HttpSignatureAuth, SignatureError, signature_key_id
 from fedi import __version__
@@ -33,6 +38,7 @@ from fedi.domain.policy_cache import PolicyCache
 from fedi.errors import FediError, Forbidden
 from fedi.urls import Urls
 from fedi.web import actors as actor_routes
+from fedi.web import groups as group_routes
 from fedi.web import pages
 from fedi.web import posts as post_routes
 from fedi.web.templating import STATIC_DIR
@@ -107,7 +113,9 @@ async def running_node(
             outbound_guard(url, body)
         leak = confidential.refusal(url, body)
         if leak is not None:
-            raise OutboundRefused(f"confidential: {leak}", url=url)
+            # Deferred, not refused for good: the registry may not yet have heard that a group
+            # was opened; a retry finds out, and a true leak never gets through either way.
+            raise OutboundDeferred(f"confidential: {leak}", url=url)
         try:
             host = host_of(url)
         except InvalidHost:
@@ -161,6 +169,7 @@ def create_app(node: Node) -> Starlette:
         *inbox_routes.routes(node.pool, settings, node.resolver, domain_gate=domain_gate),
         *post_routes.routes(node.pool, settings, fetch_signer),
         *actor_routes.routes(node.pool, settings, fetch_signer),
+        *group_routes.routes(node.pool, settings, fetch_signer),
         *pages.routes(settings),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
         Mount("/media", app=MediaFiles(directory=str(context.media_dir)), name="media"),

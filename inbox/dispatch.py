@@ -16,6 +16,8 @@ VERB_MODULES = (
     "like",
     "block",
     "flag",
+    "join",
+    "leave",
 )
 
 

@@ -16,6 +16,7 @@ from activitypub.signatures import SignatureError, signature_key_id
 from fedi.config import Settings
 from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
+from fedi.domain.group_fetch import is_confidential_group
 from inbox.overload import RETRY_AFTER_SECONDS, BacklogGate
 from inbox.store import store_activity
 from inbox.verify import VerificationFailed, verify_activity_request
@@ -81,7 +82,9 @@ def routes(
                 owner = await actors_db.local_by_username(
                     conn, request.path_params["username"], actor_type
                 )
-            if owner is None:
+                # Answered before the body is read: a 202 would tell that the group exists.
+                hidden = owner is not None and await is_confidential_group(conn, owner)
+            if owner is None or hidden:
                 return _error(404, "no such inbox")
             return await receive(request)
 

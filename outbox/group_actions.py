@@ -4,6 +4,8 @@ of it, in one transaction (the group counterpart of outbox/publish.py)."""
 from dataclasses import dataclass
 from typing import Any
 
+from activitypub.vocab import PUBLIC
+from fedi.db import activities as activities_db
 from fedi.db import actors as actors_db
 from fedi.db import groups as groups_db
 from fedi.db import posts as posts_db
@@ -13,6 +15,9 @@ from fedi.db.posts import Post
 from fedi.domain import groups
 from fedi.domain.groups import NewGroup
 from fedi.errors import InvalidInput, NotFound
+from fedi.federation import activities
+from fedi.federation.group_documents import group_to_document
+from outbox import group_relay, publish
 from outbox.publish import Publisher
 
 
@@ -72,7 +77,21 @@ class GroupActions:
             )
             if change.visibility is not None:
                 group = await groups.set_visibility(conn, group, admin, change.visibility)
+            if change != GroupChange():
+                await self._announce_profile(conn, group)
             return group
+
+    async def _announce_profile(self, conn: Any, group: Group) -> None:
+        """Update{Group} to the remote members' nodes; a group made confidential says nothing,
+        not even goodbye (its remote members were dropped silently)."""
+        if group.visibility == "confidential":
+            return
+        body = group_to_document(group, await groups_db.spaces_of(conn, group.id))
+        update = activities.update(group.actor, {k: v for k, v in body.items() if k != "@context"})
+        update["@context"] = body["@context"]
+        update["to"] = [PUBLIC] if group.visibility == "public" else [group.members_url]
+        update["cc"] = []
+        await group_relay.update_group(conn, group, update, self.publisher.domain)
 
     async def join(self, actor: Actor, group_id: int) -> Membership:
         """A local account joins (or asks to join, or accepts an invitation to) a local group."""
@@ -90,12 +109,25 @@ class GroupActions:
     ) -> Membership:
         async with self.pool.acquire() as conn, conn.transaction():
             group = await self._group(conn, moderator, group_id)
-            return await groups.answer_request(conn, group, moderator, member_id, accept=accept)
+            entry = await groups.answer_request(conn, group, moderator, member_id, accept=accept)
+            member = await actors_db.by_id(conn, member_id)
+            assert member is not None
+            verdict = "Accept" if accept else "Reject"
+            await group_relay.answer_request(
+                conn, group, entry, member, verdict, self.publisher.domain
+            )
+            return entry
 
     async def invite(self, inviter: Actor, group_id: int, invitee: Actor) -> Membership:
         async with self.pool.acquire() as conn, conn.transaction():
             group = await self._group(conn, inviter, group_id)
-            return await groups.invite(conn, group, inviter, invitee)
+            entry = await groups.invite(conn, group, inviter, invitee)
+            domain = self.publisher.domain
+            if entry.state == "member":  # they had asked: the invitation approves the request
+                await group_relay.answer_request(conn, group, entry, invitee, "Accept", domain)
+            else:
+                await group_relay.invite(conn, group, invitee, domain)
+            return entry
 
     async def set_role(self, admin: Actor, group_id: int, member_id: int, role: str) -> Membership:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -107,12 +139,26 @@ class GroupActions:
     ) -> Membership:
         async with self.pool.acquire() as conn, conn.transaction():
             group = await self._group(conn, moderator, group_id)
-            return await groups.ban(conn, group, moderator, member_id, reason)
+            before = await groups_db.membership(conn, group.id, member_id)
+            entry = await groups.ban(conn, group, moderator, member_id, reason)
+            member = await actors_db.by_id(conn, member_id)
+            assert member is not None
+            domain = self.publisher.domain
+            if before is not None and before.state in ("member", "pending"):
+                # As Lemmy: the membership (their Follow or Join) is rejected, then blocked.
+                await group_relay.answer_request(conn, group, entry, member, "Reject", domain)
+            await group_relay.block(conn, group, member, domain)
+            return entry
 
     async def unban(self, moderator: Actor, group_id: int, member_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             group = await self._group(conn, moderator, group_id)
             await groups.unban(conn, group, moderator, member_id)
+            member = await actors_db.by_id(conn, member_id)
+            assert member is not None
+            block = await activities_db.latest_document(conn, group.id, "Block", member.uri)
+            if block is not None:
+                await group_relay.unblock(conn, group, member, block, self.publisher.domain)
 
     async def create_space(
         self,
@@ -195,7 +241,19 @@ class GroupActions:
                 target_post_id=post.id,
                 reason=reason,
             )
+            domain = self.publisher.domain
+            if not author.local:
+                await posts_db.delete(conn, post, author.uri)
+                await group_relay.remove_post(conn, group, post, domain)
+                return
+            # A local author's post is gone: whoever had it hears the author's Delete.
+            inboxes = await group_relay.local_post_inboxes(
+                conn, group, post, author, domain, members=True
+            )
             await posts_db.delete(conn, post, author.uri)
+            if group_relay.relays(group, post):
+                document = activities.delete(author, post.uri, post.to_uris, post.cc_uris)
+                await publish.send(conn, author, document, inboxes)
 
     async def pin(self, moderator: Actor, group_id: int, post_id: int, *, pinned: bool) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -210,3 +268,11 @@ class GroupActions:
             await groups_db.log_moderation(
                 conn, group.id, moderator.id, action, target_post_id=post.id
             )
+
+    async def add_member(self, group_id: int, member: Actor, role: str = "member") -> Membership:
+        """The node's admin adds a local account to a group directly (`fedi group add-member`)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            group = await groups.group_by_id(conn, group_id)
+            if group is None:
+                raise NotFound("no such group")
+            return await groups.add_member(conn, group, member, role)

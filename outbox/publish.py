@@ -12,18 +12,19 @@ from fedi.db import actors as actors_db
 from fedi.db import blocks as blocks_db
 from fedi.db import deliveries as deliveries_db
 from fedi.db import follows as follows_db
-from fedi.db import media as media_db
 from fedi.db import posts as posts_db
 from fedi.db import reactions as reactions_db
 from fedi.db import relationships as relationships_db
 from fedi.db import status_views
 from fedi.db.actors import Actor
 from fedi.db.follows import Follow
+from fedi.db.groups import Group
 from fedi.db.posts import Post
 from fedi.db.relationships import FollowOptions
 from fedi.db.reports import Report
 from fedi.domain import account_moderation, confidential, notifications, profiles, reports
 from fedi.domain import posts as posts_domain
+from fedi.domain import remote_groups as remote_groups_domain
 from fedi.domain import user_domain_blocks as user_domain_blocks_domain
 from fedi.domain.account_moderation import AccountAction, Effects, FollowCut
 from fedi.domain.html import mentioned_handles
@@ -33,9 +34,9 @@ from fedi.domain.visibility import FEDERATED
 from fedi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedi.federation import activities
 from fedi.federation.actor_documents import ACTOR_CONTEXT, actor_to_document
-from fedi.federation.notes import post_to_note
+from fedi.federation.stored_notes import stored_note
 from fedi.urls import Urls
-from outbox import recipients
+from outbox import group_relay, recipients
 from webfinger.resolver import RemoteResolver, ResolveError
 
 log = logging.getLogger(__name__)
@@ -94,10 +95,7 @@ class Publisher:
         )
 
     async def note_for(self, conn: Any, post: Post, author: Actor) -> dict[str, Any]:
-        mentioned = await actors_db.by_ids(conn, await posts_db.mentioned_actor_ids(conn, post.id))
-        tags = await posts_db.tags_of(conn, post.id)
-        media = await media_db.of_post(conn, post.id)
-        return post_to_note(post, author, mentioned, tags, self.urls.base, media)
+        return await stored_note(conn, post, author, self.urls.base)
 
     async def _send_to(
         self, conn: Any, actor: Actor, document: dict[str, Any], target: Actor
@@ -115,11 +113,33 @@ class Publisher:
                 conn, self.urls, self.domain, author, draft, mentions
             )
             await notifications.notify_mentions(conn, post)
-            if post.visibility in FEDERATED:
+            if await self._remote_group_post(conn, post, author, "Create"):
+                return post
+            group = await group_relay.local_group(conn, post.group_id)
+            if group is not None:
+                await self._group_post(conn, group, post, author, "Create")
+            elif post.visibility in FEDERATED:
                 note = await self.note_for(conn, post, author)
                 inboxes = await self._post_audience(conn, post, author)
                 await send(conn, author, activities.create(author, note), inboxes)
         return post
+
+    async def _group_post(
+        self, conn: Any, group: Group, post: Post, author: Actor, verb: str
+    ) -> None:
+        """A post in a local group: the author's Create (or Update) to the post's usual audience
+        when public, to the group's remote members only when members-only, never when
+        confidential; a new post is then Announced by the group to its remote members."""
+        if not group_relay.relays(group, post):
+            return
+        note = await self.note_for(conn, post, author)
+        inboxes = await group_relay.local_post_inboxes(
+            conn, group, post, author, self.domain, members=verb != "Create"
+        )
+        build = activities.create if verb == "Create" else activities.update
+        await send(conn, author, build(author, note), inboxes)
+        if verb == "Create":
+            await group_relay.announce_post(conn, group, post, self.domain)
 
     async def edit(self, author: Actor, post_id: int, draft: Draft) -> Post:
         mentions = await self._mentions(draft.text, *draft.translations.values())
@@ -128,7 +148,12 @@ class Publisher:
                 conn, self.urls, self.domain, author, post_id, draft, mentions
             )
             await notifications.notify_edit(conn, post)
-            if post.visibility in FEDERATED:
+            if await self._remote_group_post(conn, post, author, "Update"):
+                return post
+            group = await group_relay.local_group(conn, post.group_id)
+            if group is not None:
+                await self._group_post(conn, group, post, author, "Update")
+            elif post.visibility in FEDERATED:
                 note = await self.note_for(conn, post, author)
                 inboxes = await self._post_audience(conn, post, author)
                 await send(conn, author, activities.update(author, note), inboxes)
@@ -137,9 +162,22 @@ class Publisher:
     async def delete(self, author: Actor, post_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             post = await posts_domain.own_post(conn, author, post_id)
-            inboxes = await self._post_audience(conn, post, author)
+            if await self._remote_group_post(conn, post, author, "Delete"):
+                await posts_domain.delete_post(conn, author, post_id)
+                return
+            group = await group_relay.local_group(conn, post.group_id)
+            if group is not None:
+                # Whoever had the post from its author or from the group hears of its end.
+                inboxes = await group_relay.local_post_inboxes(
+                    conn, group, post, author, self.domain, members=True
+                )
+            else:
+                inboxes = await self._post_audience(conn, post, author)
             await posts_domain.delete_post(conn, author, post_id)
-            if post.visibility in FEDERATED:
+            if group is not None and group_relay.relays(group, post):
+                document = activities.delete(author, post.uri, post.to_uris, post.cc_uris)
+                await send(conn, author, document, inboxes)
+            elif group is None and post.visibility in FEDERATED:
                 document = activities.delete(author, post.uri, post.to_uris, post.cc_uris)
                 await send(conn, author, document, inboxes)
 
@@ -217,6 +255,10 @@ class Publisher:
             stored = (await status_views.boosts_by_ids(conn, [boost.id]))[boost.id]
             await reactions_db.remove(conn, "boosts", boost.id)
             await notifications.withdraw_reaction(conn, "reblog", actor.id, post.id)
+            if post.visibility not in FEDERATED:
+                # The post has since become confidential or local: nothing naming it may
+                # leave now, not even the Undo of a boost that once did.
+                return
             original = self._announce(actor, author, post.uri, boost.uri, stored.visibility)
             inboxes = await recipients.audience_inboxes(
                 conn, actor, followers=True, actors=[author], local_domain=self.domain
@@ -228,6 +270,7 @@ class Publisher:
     ) -> Follow:
         if follower.id == target.id:
             raise InvalidInput("you cannot follow yourself")
+        remote_groups_domain.check_may_join(follower, target)
         async with self.pool.acquire() as conn, conn.transaction():
             if await blocks_db.is_blocked_by(conn, follower.id, target.id):
                 raise Forbidden("this account has blocked you")
@@ -252,6 +295,7 @@ class Publisher:
             await notifications.notify(conn, target.id, kind, follower.id)
             if not target.local:
                 document = activities.follow_document(uri, follower.uri, target.uri)
+                document = await self._membership_request(conn, document, target)
                 await self._send_to(conn, follower, document, target)
         return follow
 
@@ -263,6 +307,8 @@ class Publisher:
             await follows_db.remove(conn, follow.id)
             await notifications.withdraw_follow(conn, follower.id, target.id)
             if not target.local:
+                if await self._leave_remote_group(conn, follow, follower, target):
+                    return
                 original = activities.follow_document(follow.uri, follower.uri, target.uri)
                 await self._send_to(conn, follower, activities.undo(follower, original), target)
 
@@ -426,3 +472,54 @@ class Publisher:
                 await self.answer_follow(followee, follow.id, accept=True)
             except (NotFound, Conflict):
                 continue  # withdrawn or answered meanwhile
+
+    # Remote groups (fedi/domain/remote_groups.py): joining, leaving and posting into a group
+    # on another server; the rules are the domain's, these only say it to the group.
+
+    async def _membership_request(
+        self, conn: Any, follow: dict[str, Any], target: Actor
+    ) -> dict[str, Any]:
+        """The Follow as the target takes it: a group that takes members by `Join` (Mobilizon)
+        gets the same request as a Join, whose id its Accept or Reject answers."""
+        if await remote_groups_domain.join_type(conn, target) != "Join":
+            return follow
+        return {**follow, "type": "Join", "to": [target.uri]}
+
+    async def _leave_remote_group(
+        self, conn: Any, follow: Follow, member: Actor, target: Actor
+    ) -> bool:
+        """Leave a group joined by `Join` with Mobilizon's `Leave`; False for any other follow
+        (its Undo is sent as for any account)."""
+        if await remote_groups_domain.join_type(conn, target) != "Join":
+            return False
+        leave = activities.simple(
+            member, "Leave", target.uri, activities.new_id(member, "leaves"), to=[target.uri]
+        )
+        await self._send_to(conn, member, leave, target)
+        return True
+
+    async def _remote_group_post(self, conn: Any, post: Post, author: Actor, verb: str) -> bool:
+        """A post in a remote group (written by an accepted member, fedi.domain.remote_groups):
+        its Create, Update or Delete goes to the group's own inbox for the group to relay
+        (FEP-1b12), and, in a public group, to the author's followers and the accounts it
+        mentions as any public post; a members-only group's post goes to the group alone.
+        False when the post is in no remote group."""
+        if post.group_id is None:
+            return False
+        group = await remote_groups_domain.remote_group(conn, post.group_id)
+        if group is None:
+            return False
+        if post.visibility not in ("public", "unlisted", "members"):
+            return True  # nothing narrower ever goes to a group (write_post never makes it)
+        inboxes = await recipients.personal_inbox(conn, group.actor, self.domain)
+        if post.visibility != "members":
+            usual = await self._post_audience(conn, post, author)
+            inboxes = list(dict.fromkeys([*inboxes, *usual]))
+        if verb == "Delete":
+            document = activities.delete(author, post.uri, post.to_uris, post.cc_uris)
+        else:
+            note = await self.note_for(conn, post, author)
+            build = activities.create if verb == "Create" else activities.update
+            document = build(author, note)
+        await send(conn, author, document, inboxes)
+        return True

@@ -13,7 +13,7 @@ from activitypub.hosts import InvalidHost, host_of, normalize_host
 from activitypub.vocab import InvalidDocument, RemoteActor, first, id_of, parse_actor
 from fedi.db import actors as actors_db
 from fedi.db.actors import Actor
-from fedi.domain import policy
+from fedi.domain import policy, remote_groups
 from fedi.errors import FediError
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,11 @@ class RemoteResolver:
                 raise ResolveError(f"{uri} claims the key {remote.key_id} of {holder.uri}")
             if await policy.rejects_media(conn, columns["domain"]):
                 columns.update(without_media())
-            return await actors_db.upsert_remote(conn, **columns)
+            actor = await actors_db.upsert_remote(conn, **columns)
+            # A remote group's document also says how it takes members and whom its posts are
+            # for; kept with each fetch, so posting into it follows its current answer.
+            await remote_groups.record_document(conn, actor, doc)
+            return actor
 
 
 def parse_acct(acct: str) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from fedi.config import Settings
 from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
 from fedi.db.actors import Actor
+from fedi.domain.group_fetch import publicly_known
 
 JRD = "application/jrd+json"
 CORS = {"Access-Control-Allow-Origin": "*"}
@@ -28,6 +29,9 @@ def actor_jrd(actor: Actor, settings: Settings) -> dict[str, Any]:
     links: list[dict[str, Any]] = [
         {"rel": "self", "type": ACTIVITY_JSON, "href": actor.uri},
     ]
+    if actor.actor_type == "Group":
+        # As Lemmy answers for a community: clients tell a group from a person before fetching.
+        links[0]["properties"] = {"https://www.w3.org/ns/activitystreams#type": "Group"}
     if actor.url:
         links.append({"rel": PROFILE_PAGE, "type": "text/html", "href": actor.url})
     return {
@@ -77,6 +81,9 @@ def routes(pool: Any, settings: Settings) -> list[Route]:
         if actor is None:
             return _error(404, "no such resource on this node")
         async with pool.acquire() as conn:
+            # WebFinger is unsigned: a group for members only answers as no group at all.
+            if not await publicly_known(conn, actor):
+                return _error(404, "no such resource on this node")
             if await moderation_db.is_suspended(conn, actor.id):
                 # Gone, as its actor document answers (Mastodon answers 410 once an account's
                 # suspension is final; here a suspended account is withdrawn from others at once).

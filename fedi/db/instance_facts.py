@@ -43,7 +43,8 @@ async def started_at(conn: Any) -> datetime | None:
 
 
 async def weekly_activity(conn: Any, weeks: int = ACTIVITY_WEEKS) -> list[WeekActivity]:
-    """Local posts, sign-ins (tokens issued) and registrations per week, newest week first."""
+    """Local posts (not confidential ones), sign-ins (tokens issued) and registrations per week,
+    newest week first."""
     rows = await conn.fetch(
         "WITH weeks AS ("
         "  SELECT start AT TIME ZONE 'UTC' AS since,"
@@ -55,7 +56,8 @@ async def weekly_activity(conn: Any, weeks: int = ACTIVITY_WEEKS) -> list[WeekAc
         "                       interval '1 week') AS start)"
         " SELECT w.week,"
         "  (SELECT count(*) FROM posts p"
-        "   WHERE p.local AND p.created_at >= w.since AND p.created_at < w.until) AS statuses,"
+        "   WHERE p.local AND p.visibility <> 'confidential'"
+        "   AND p.created_at >= w.since AND p.created_at < w.until) AS statuses,"
         "  (SELECT count(DISTINCT t.actor_id) FROM oauth_tokens t"
         "   WHERE t.actor_id IS NOT NULL AND t.created_at >= w.since AND t.created_at < w.until)"
         "   AS logins,"

@@ -12,7 +12,7 @@ from fedi.domain.html import sanitize
 from fedi.domain.media import keep_remote_media
 from fedi.domain.notifications import notify_mentions
 from fedi.domain.policy import rejects_media
-from fedi.domain.visibility import infer_visibility
+from fedi.domain.remote_groups import RemoteGroup, relayed_visibility, remote_group_of
 
 
 def rendered_content(note: RemoteNote) -> tuple[str, dict[str, str]]:
@@ -28,8 +28,16 @@ async def _local_actor(conn: Any, uri: str) -> Actor | None:
     return actor if actor is not None and actor.local else None
 
 
-async def store_remote_note(conn: Any, note: RemoteNote, author: Actor) -> Post | None:
-    """Store a remote post and its local mentions and tags; None if it was already here."""
+async def store_remote_note(
+    conn: Any, note: RemoteNote, author: Actor, group: RemoteGroup | None = None
+) -> Post | None:
+    """Store a remote post and its local mentions and tags; None if it was already here.
+
+    `group` is the remote group the post was relayed in (checked by the caller); a post
+    written by a remote group itself (a Mobilizon group's event or article) is in that group.
+    """
+    if group is None:
+        group = await remote_group_of(conn, author)
     content, content_map = rendered_content(note)
     parent = await posts_db.by_uri(conn, note.in_reply_to) if note.in_reply_to else None
     language = next(iter(note.content_map)) if len(note.content_map) == 1 else None
@@ -38,7 +46,7 @@ async def store_remote_note(conn: Any, note: RemoteNote, author: Actor) -> Post 
         uri=note.id,
         actor_id=author.id,
         local=False,
-        visibility=infer_visibility(note.to, note.cc, author.followers_url),
+        visibility=relayed_visibility(group, note.to, note.cc, author.followers_url),
         content=content,
         summary=sanitize(note.summary) if note.summary else "",
         sensitive=note.sensitive or bool(note.summary),
@@ -50,6 +58,7 @@ async def store_remote_note(conn: Any, note: RemoteNote, author: Actor) -> Post 
         conversation=note.conversation,
         to_uris=note.to,
         cc_uris=note.cc,
+        group_id=group.id if group is not None else None,
     )
     if post is None:
         return None
@@ -61,10 +70,12 @@ async def store_remote_note(conn: Any, note: RemoteNote, author: Actor) -> Post 
     return post
 
 
-async def keep_remote_note(conn: Any, note: RemoteNote, author: Actor) -> Post | None:
+async def keep_remote_note(
+    conn: Any, note: RemoteNote, author: Actor, group: RemoteGroup | None = None
+) -> Post | None:
     """Store a new remote post as an incoming Create does: with its mentions notified and its
     attachments recorded; None if it was already here."""
-    post = await store_remote_note(conn, note, author)
+    post = await store_remote_note(conn, note, author, group)
     if post is not None:
         await notify_mentions(conn, post)
         if note.attachments and not await rejects_media(conn, author.domain):

@@ -5,6 +5,7 @@ from typing import Any
 
 from activitypub.vocab import AS_CONTEXT, RemoteAttachment
 from fedi.db.actors import Actor
+from fedi.db.groups import Space
 from fedi.db.posts import Post
 from fedi.db.status_views import MediaRow
 
@@ -77,7 +78,14 @@ def post_to_note(
     tags: list[str],
     base_url: str,
     media: Sequence[MediaRow] = (),
+    *,
+    group: Actor | None = None,
+    space: Space | None = None,
 ) -> dict[str, Any]:
+    """The Note of a local post. A group post (`group`: the local or remote Group it was
+    written in) names its group as `audience` (FEP-1b12) and, in a space of a local group, that
+    space as `target`, so that nodes that know spaces file it there and others see a plain
+    post to the group. A confidential space is never named (its posts never leave anyway)."""
     note: dict[str, Any] = {
         "id": post.uri,
         "type": "Note",
@@ -105,6 +113,14 @@ def post_to_note(
             if (attachment := media_to_attachment(row, base_url)) is not None
         ],
     }
+    if group is not None:
+        note["audience"] = group.uri
+        if space is not None and space.group_id == group.id and space.visibility != "confidential":
+            note["target"] = {
+                "type": "OrderedCollection",
+                "id": space.uri,
+                "attributedTo": group.uri,
+            }
     if post.content_map:
         note["contentMap"] = dict(post.content_map)
     if post.edited_at is not None:

@@ -12,9 +12,10 @@ from activitypub.vocab import ACTIVITY_JSON
 from fedi.config import Settings
 from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
-from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
+from fedi.db import served_collections as served_db
 from fedi.db.actors import Actor
+from fedi.domain.group_fetch import publicly_known
 from fedi.domain.html import sanitize
 from fedi.federation import collections
 from fedi.federation.actor_documents import actor_to_document
@@ -27,11 +28,18 @@ from fedi.web.templating import templates
 # authorized-fetch mode demands one.
 FetchSigner = Callable[[Request], Awaitable[Actor | None]]
 
+
+def is_signed(request: Request) -> bool:
+    """Whether a GET carries a signature at all (draft-cavage or RFC 9421)."""
+    return "signature" in request.headers or "signature-input" in request.headers
+
+
 COLLECTIONS = ("outbox", "followers", "following")
+# Shielded accounts and groups known to their members only are left out of the lists and counts.
 COUNTERS: dict[str, Callable[[Any, int], Awaitable[int]]] = {
     "outbox": posts_db.count_public_by_actor,
-    "followers": follows_db.count_followers,
-    "following": follows_db.count_following,
+    "followers": served_db.count_followers,
+    "following": served_db.count_following,
 }
 
 
@@ -57,7 +65,7 @@ async def _outbox_page(conn: Any, actor: Actor, max_id: int | None) -> tuple[lis
 async def _followers_page(
     conn: Any, actor: Actor, max_id: int | None
 ) -> tuple[list[Any], int | None]:
-    rows = await follows_db.followers_page(
+    rows = await served_db.followers_page(
         conn, actor.id, max_id=max_id, limit=collections.PAGE_SIZE
     )
     return [uri for _, uri in rows], rows[-1][0] if len(rows) == collections.PAGE_SIZE else None
@@ -66,7 +74,7 @@ async def _followers_page(
 async def _following_page(
     conn: Any, actor: Actor, max_id: int | None
 ) -> tuple[list[Any], int | None]:
-    rows = await follows_db.following_page(
+    rows = await served_db.following_page(
         conn, actor.id, max_id=max_id, limit=collections.PAGE_SIZE
     )
     return [uri for _, uri in rows], rows[-1][0] if len(rows) == collections.PAGE_SIZE else None
@@ -94,6 +102,29 @@ def gone_response(request: Request) -> Response:
     return Response("Gone", status_code=410, media_type="text/plain")
 
 
+def not_found_response(request: Request) -> Response:
+    if wants_activity_json(request):
+        return JSONResponse({"error": "not found"}, status_code=404)
+    return Response("Not found", status_code=404, media_type="text/plain")
+
+
+def profile_response(request: Request, actor: Actor, settings: Settings) -> Response:
+    """The HTML profile page of a local person or public group."""
+    return templates.TemplateResponse(
+        request,
+        "profile.html",
+        {
+            "actor": actor,
+            # Sanitised to the post allow-list just now, so safe to render as markup.
+            "summary": Markup(sanitize(actor.summary)),  # noqa: S704
+            "domain": settings.domain,
+            "instance_name": settings.instance_name,
+            "lang": settings.languages[0],
+        },
+        headers={"Vary": "Accept"},
+    )
+
+
 def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Route]:
     async def find(actor_type: str, username: str) -> Actor | None:
         async with pool.acquire() as conn:
@@ -105,9 +136,7 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
 
     async def render(request: Request, actor: Actor | None) -> Response:
         if actor is None:
-            if wants_activity_json(request):
-                return JSONResponse({"error": "not found"}, status_code=404)
-            return Response("Not found", status_code=404, media_type="text/plain")
+            return not_found_response(request)
         if actor.actor_type != "Application" and await suspended(actor):
             return gone_response(request)
         if wants_activity_json(request):
@@ -115,29 +144,18 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
             if actor.actor_type != "Application":
                 await fetch_signer(request)
             return activity_response(actor_to_document(actor))
-        return templates.TemplateResponse(
-            request,
-            "profile.html",
-            {
-                "actor": actor,
-                # Sanitised to the post allow-list just now, so safe to render as markup.
-                "summary": Markup(sanitize(actor.summary)),  # noqa: S704
-                "domain": settings.domain,
-                "instance_name": settings.instance_name,
-                "lang": settings.languages[0],
-            },
-            headers={"Vary": "Accept"},
-        )
+        return profile_response(request, actor, settings)
 
     async def person(request: Request) -> Response:
         return await render(request, await find("Person", request.path_params["username"]))
 
-    async def group(request: Request) -> Response:
-        return await render(request, await find("Group", request.path_params["username"]))
-
     async def profile_page(request: Request) -> Response:
         async with pool.acquire() as conn:
             actor = await actors_db.local_by_username(conn, request.path_params["username"])
+            # A group for members only is no one's to find by its name (fedi/web/groups.py
+            # serves public groups; the page is the same).
+            if actor is not None and not await publicly_known(conn, actor):
+                actor = None
         if actor is not None and wants_activity_json(request):
             # Some servers fetch the profile URL; point them at the canonical id.
             return Response(status_code=302, headers={"Location": actor.uri})
@@ -161,7 +179,8 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
             await fetch_signer(request)
             collection_id = f"{actor.uri}/{name}"
             wants_page, max_id = page_cursor(dict(request.query_params))
-            hidden = actor.hide_collections and name != "outbox"
+            # A shielded member's own network is no one else's to read either.
+            hidden = (actor.hide_collections or actor.shielded) and name != "outbox"
             async with pool.acquire() as conn:
                 if not wants_page or hidden:
                     # A hidden network still shows its size, as Mastodon does, never its members.
@@ -176,9 +195,7 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
 
     return [
         Route("/users/{username}", person, methods=["GET"]),
-        Route("/groups/{username}", group, methods=["GET"]),
         Route("/@{username}", profile_page, methods=["GET"]),
         Route("/actor", instance_actor, methods=["GET"]),
         Route("/users/{username}/{collection}", collection("Person"), methods=["GET"]),
-        Route("/groups/{username}/{collection}", collection("Group"), methods=["GET"]),
     ]

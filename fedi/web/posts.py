@@ -10,18 +10,21 @@ from starlette.routing import Route
 from fedi.config import Settings
 from fedi.db import account_moderation as moderation_db
 from fedi.db import actors as actors_db
-from fedi.db import media as media_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
-from fedi.domain.posts import may_see
+from fedi.domain.group_fetch import may_fetch_post
+from fedi.errors import FediError
 from fedi.federation import activities
-from fedi.federation.notes import post_to_note, with_context
-from fedi.web.actors import FetchSigner, activity_response, gone_response
+from fedi.federation.notes import with_context
+from fedi.federation.stored_notes import stored_note
+from fedi.web.actors import FetchSigner, activity_response, gone_response, is_signed
 from fedi.web.negotiation import wants_activity_json
 from fedi.web.templating import templates
 
 NOT_FOUND = {"error": "not found"}
+# Posts that never leave this node, whoever asks.
+NEVER_FETCHED = frozenset({"local", "confidential"})
 
 
 def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Route]:
@@ -64,17 +67,23 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
                 },
                 headers={"Vary": "Accept"},
             )
-        viewer = await fetch_signer(request)
+        if post.visibility in NEVER_FETCHED:
+            return JSONResponse(NOT_FOUND, status_code=404)
+        if post.visibility == "members":
+            # A group's members post: no signature, a bad one or a stranger's all get the 404
+            # of a post that does not exist, never a "sign first" that would tell it does.
+            try:
+                viewer = await fetch_signer(request) if is_signed(request) else None
+            except FediError:
+                viewer = None
+        else:
+            viewer = await fetch_signer(request)
         async with pool.acquire() as conn:
-            if not await may_see(conn, post, viewer):
+            # Members posts to their members' servers only; local and confidential to no one.
+            if not await may_fetch_post(conn, post, viewer):
                 # The same answer as for a post that does not exist: existence is not leaked.
                 return JSONResponse(NOT_FOUND, status_code=404)
-            mentioned = await actors_db.by_ids(
-                conn, await posts_db.mentioned_actor_ids(conn, post.id)
-            )
-            tags = await posts_db.tags_of(conn, post.id)
-            media = await media_db.of_post(conn, post.id)
-        document = post_to_note(post, author, mentioned, tags, settings.base_url, media)
+            document = await stored_note(conn, post, author, settings.base_url)
         if request.url.path.endswith("/activity"):
             return activity_response(activities.create(author, document))
         return activity_response(with_context(document))

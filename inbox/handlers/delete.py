@@ -1,4 +1,5 @@
-"""Delete: a post, or a whole remote account, goes away."""
+"""Delete: a post, or a whole remote account, goes away; a local group relays the end of a
+member's post it had relayed."""
 
 from typing import Any
 
@@ -6,6 +7,7 @@ from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import object_id, require_same_host
+from outbox import group_relay
 
 
 @handler("Delete")
@@ -29,3 +31,15 @@ async def on_delete(ctx: HandlerContext, activity: dict[str, Any]) -> None:
     if post.actor_id != ctx.signer.id:
         raise Refused(f"only the author of {target} may delete it")
     await posts_db.delete(ctx.conn, post, ctx.signer.uri)
+    group = await group_relay.local_group(ctx.conn, post.group_id)
+    if group is not None:
+        # The group relayed the post to its members' nodes: it relays its end too, the
+        # author's Delete Announced as Lemmy does (not to the author's node: it sent it).
+        await group_relay.relay_activity(
+            ctx.conn,
+            group,
+            activity,
+            post.visibility,
+            ctx.settings.domain,
+            except_member=ctx.signer,
+        )

@@ -1,4 +1,5 @@
-"""Undo: a remote account takes back a Follow, Like, Announce or Block."""
+"""Undo: a remote account takes back a Follow (of an account or a group), Join, Like, Announce
+or Block."""
 
 from typing import Any
 
@@ -9,6 +10,7 @@ from fedi.db import reactions as reactions_db
 from fedi.domain.notifications import withdraw_follow, withdraw_reaction
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import local_actor, object_id
+from inbox.handlers.join import undo_membership
 
 
 @handler("Undo")
@@ -22,6 +24,8 @@ async def on_undo(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         kind = first(inner.get("type"))
     else:
         kind = None
+    if kind in (None, "Follow", "Join") and await undo_membership(ctx, inner, inner_id):
+        return
     if kind in (None, "Follow"):
         follow = await follows_db.by_uri(ctx.conn, inner_id)
         if follow is None and isinstance(inner, dict):

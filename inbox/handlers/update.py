@@ -5,7 +5,7 @@ from typing import Any
 from activitypub.vocab import ACTOR_TYPES, InvalidDocument, first, parse_actor
 from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
-from fedi.domain import policy
+from fedi.domain import policy, remote_groups
 from fedi.domain.media import keep_remote_media
 from fedi.domain.notifications import notify_edit
 from inbox.handlers import HandlerContext, Refused, handler
@@ -55,4 +55,5 @@ async def _update_actor(ctx: HandlerContext, document: dict[str, Any]) -> None:
     columns = actor_columns(remote)
     if await policy.rejects_media(ctx.conn, ctx.signer.domain):
         columns.update(without_media())
-    await actors_db.upsert_remote(ctx.conn, **columns)
+    actor = await actors_db.upsert_remote(ctx.conn, **columns)
+    await remote_groups.record_document(ctx.conn, actor, document)

@@ -5,7 +5,8 @@ import pytest
 
 from activitypub.vocab import parse_actor
 from fedi.app import Node
-from fedi.domain.accounts import create_local_actor, create_user
+from fedi.domain.accounts import create_user
+from fedi.domain.groups import NewGroup, create_group
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -47,15 +48,14 @@ async def test_key_is_stable_across_fetches(node: Node, client: httpx.AsyncClien
 
 
 async def test_group_and_instance_actor(node: Node, client: httpx.AsyncClient) -> None:
+    owner = (await create_user(node.pool, node.urls, node.settings.domain, "alice")).actor
     async with node.pool.acquire() as conn:
-        await create_local_actor(
+        await create_group(
             conn,
             node.urls,
             node.settings.domain,
-            actor_type="Group",
-            username="lawyers",
-            display_name="Lawyers' Collective",
-            manually_approves_followers=True,
+            owner,
+            NewGroup("lawyers", display_name="Lawyers' Collective", join_policy="approval"),
         )
     group = (await client.get("/groups/lawyers", headers={"Accept": AS_JSON})).json()
     assert group["type"] == "Group"

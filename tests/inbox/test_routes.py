@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from activitypub.signatures import HttpSignatureAuth
 from fedi.app import Node, running_node
 from fedi.domain.accounts import create_local_actor, create_user
+from fedi.domain.groups import NewGroup, create_group
 from inbox.routes import MAX_BODY_BYTES, routes
 from tests.conftest import make_settings
 from tests.support.remote import RemoteKeys, RemoteServer, new_keys, running
@@ -319,3 +320,31 @@ async def test_domain_gate_refuses_with_403_before_any_network_call(
     assert asked == [remote.domain]
     assert remote.requests == []
     assert await rows(pool) == []
+
+
+async def test_confidential_groups_inbox_is_404_before_the_body_is_read(
+    http: httpx.AsyncClient, node: Node, pool: Any, remote: RemoteServer, mallory_keys: RemoteKeys
+) -> None:
+    owner = (await create_user(pool, node.urls, node.settings.domain, "alice")).actor
+    async with pool.acquire() as conn, conn.transaction():
+        for name, visibility in (("circle", "members"), ("safehouse", "confidential")):
+            await create_group(
+                conn, node.urls, node.settings.domain, owner, NewGroup(name, visibility=visibility)
+            )
+    hidden = await post_signed(
+        http, remote, mallory_keys, like(remote, 1), "/groups/safehouse/inbox"
+    )
+    nowhere = await post_signed(
+        http, remote, mallory_keys, like(remote, 2), "/groups/nowhere/inbox"
+    )
+    assert hidden.status_code == nowhere.status_code == 404
+    assert hidden.json() == nowhere.json()
+    # Not read at all: a body that would be refused as too large still gets the same 404.
+    body = CountingBody(MAX_BODY_BYTES * 2)
+    unread = await http.post("/groups/safehouse/inbox", content=body, headers=ACTIVITY_JSON)
+    assert unread.status_code == 404
+    assert body.sent <= 64 * 1024
+    # A members group takes activities from other nodes: its remote members' Follow and Join.
+    members = await post_signed(http, remote, mallory_keys, like(remote, 3), "/groups/circle/inbox")
+    assert members.status_code == 202
+    assert len(await rows(pool)) == 1

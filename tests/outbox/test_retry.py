@@ -68,9 +68,7 @@ def test_retry_after_shorter_than_backoff_does_not_shorten_it() -> None:
 
 def test_retry_after_http_date_is_honoured() -> None:
     header = format_datetime(NOW + timedelta(hours=2), usegmt=True)
-    decision = NO_JITTER.decide(
-        status=503, attempts=1, age_seconds=0, retry_after=header, now=NOW
-    )
+    decision = NO_JITTER.decide(status=503, attempts=1, age_seconds=0, retry_after=header, now=NOW)
     assert decision.verdict is Verdict.RETRY and decision.delay == 7200
 
 
