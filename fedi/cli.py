@@ -11,6 +11,7 @@ from typing import Any
 
 from fedi.cli_accounts import add_account_commands, run_account
 from fedi.cli_domain import add_domain_commands, run_domain
+from fedi.cli_groups import add_group_commands, run_group, run_space
 from fedi.cli_reports import add_report_commands, run_audit, run_report
 from fedi.config import Settings, load_settings
 from fedi.db import users as users_db
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_domain_commands(commands)
     add_account_commands(commands)
     add_report_commands(commands)
+    add_group_commands(commands)
     return parser
 
 
@@ -100,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         "account": run_account,
         "report": run_report,
         "audit": run_audit,
+        "group": run_group,
+        "space": run_space,
     }
     _use_fast_event_loop()
     try:

@@ -15,11 +15,16 @@ from fedi.api import (
     domain_blocks,
     favourites,
     follow_requests,
+    group_members,
+    group_moderation,
+    group_spaces,
+    groups,
     instance,
     markers,
     media,
     notifications,
     oauth,
+    openapi,
     public_domain_blocks,
     reblogs,
     relationships,
@@ -56,6 +61,11 @@ MODULES = (
     public_domain_blocks,
     admin_accounts,
     domain_blocks,
+    groups,
+    group_members,
+    group_spaces,
+    group_moderation,
+    openapi,
 )
 
 
