@@ -16,14 +16,17 @@ from fedi.api.context import api_context
 from fedi.api.entities.accounts import accounts_to_json
 from fedi.api.pagination import Page, paged_headers
 from fedi.api.params import Params
-from fedi.db import account_lists
+from fedi.db import account_lists, group_accounts
 from fedi.db.actors import Actor
+from fedi.domain import groups
 
 
-async def _respond(request: Request, pairs: list[tuple[int, Actor]]) -> Response:
+async def _respond(
+    request: Request, pairs: list[tuple[int, Actor]], viewer: Actor | None = None
+) -> Response:
     context = api_context(request)
     async with context.pool.acquire() as conn:
-        rendered = await accounts_to_json(conn, context.urls, [actor for _, actor in pairs])
+        rendered = await accounts_to_json(conn, context.urls, [actor for _, actor in pairs], viewer)
     return JSONResponse(rendered, headers=paged_headers(request, [row for row, _ in pairs]))
 
 
@@ -39,11 +42,25 @@ def _network(reader: NetworkList) -> Callable[[Request], Awaitable[Response]]:
         viewer = await optional_user(request, "read:accounts")
         page = await _page(request)
         async with api_context(request).pool.acquire() as conn:
-            account = await path_account(conn, request)
+            account = await path_account(conn, request, viewer)
             pairs = await reader(conn, account, viewer, page)
-        return await _respond(request, pairs)
+        return await _respond(request, pairs, viewer)
 
     return endpoint
+
+
+async def followers(
+    conn: Any, account: Actor, viewer: Actor | None, page: Page
+) -> list[tuple[int, Actor]]:
+    """A local group's followers are its approved members: listed to anyone who sees a public
+    group and to fellow members of any other (shielded ones to fellow members only)."""
+    group = await groups.group_by_id(conn, account.id) if account.local else None
+    if group is None:
+        return await account_lists.followers(conn, account, viewer, page)
+    fellow = viewer is not None and await groups.is_member(conn, group.id, viewer.id)
+    if group.visibility != "public" and not fellow:
+        return []
+    return await group_accounts.members_page(conn, group.id, viewer.id if viewer else None, page)
 
 
 OwnList = Callable[[Any, int, Page], Awaitable[list[tuple[int, Actor]]]]
@@ -64,7 +81,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route(
             "/api/v1/accounts/{id:int}/followers",
-            _network(account_lists.followers),
+            _network(followers),
             methods=["GET"],
         ),
         Route(

@@ -1,4 +1,7 @@
-"""Mastodon client API: one account's statuses, as the caller may see them."""
+"""Mastodon client API: one account's statuses, as the caller may see them.
+
+A group's statuses are the posts in it; its pinned ones are those its moderators pinned.
+"""
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,7 +14,9 @@ from fedi.api.entities.statuses import statuses_to_json
 from fedi.api.pagination import Page, paged_headers
 from fedi.api.params import Params
 from fedi.db import account_statuses
+from fedi.db import groups as groups_db
 from fedi.db.account_statuses import StatusFilter
+from fedi.domain.posts import visible_status_ids
 
 
 async def statuses(request: Request) -> Response:
@@ -27,10 +32,18 @@ async def statuses(request: Request) -> Response:
     pinned = params.flag("pinned")
     context = api_context(request)
     async with context.pool.acquire() as conn:
-        account = await path_account(conn, request)
+        account = await path_account(conn, request, viewer)
+        group = account.actor_type == "Group"
         if pinned:
-            return JSONResponse([])  # nothing can be pinned here yet
-        ids = await account_statuses.status_ids(conn, account.id, viewer, filters, page)
+            # Accounts pin nothing here yet; groups' moderators do. Not paged, as in Mastodon.
+            if not group or page.max_id is not None or page.lower is not None:
+                return JSONResponse([])
+            pins = await groups_db.pinned_post_ids(conn, account.id)
+            ids = await visible_status_ids(conn, viewer, pins)
+            return JSONResponse(await statuses_to_json(conn, context.urls, viewer, ids))
+        ids = await account_statuses.status_ids(
+            conn, account.id, viewer, filters, page, group=group
+        )
         rendered = await statuses_to_json(conn, context.urls, viewer, ids)
     return JSONResponse(rendered, headers=paged_headers(request, ids))
 

@@ -1,4 +1,8 @@
-"""Mastodon client API: accounts — the signed-in profile, any account by id, lookup and search."""
+"""Mastodon client API: accounts — the signed-in profile, any account by id, lookup and search.
+
+A local group that the caller may not know exists (a members or confidential group they are not
+in) answers every one of these exactly as an account that does not exist.
+"""
 
 from typing import Any
 
@@ -14,6 +18,7 @@ from fedi.api.params import Params
 from fedi.db import account_search
 from fedi.db import actors as actors_db
 from fedi.db.actors import Actor
+from fedi.domain import groups
 from fedi.domain.media import MAX_UPLOAD_BYTES
 from fedi.domain.profiles import ProfileChange, ProfileField
 from fedi.errors import InvalidInput, NotFound
@@ -25,18 +30,33 @@ MAX_IDS = 40  # Mastodon's limit on ids in one GET /api/v1/accounts
 FLAGS = ("locked", "bot", "discoverable", "hide_collections", "shielded")
 
 
-async def account_by_id(conn: Any, account_id: int) -> Actor:
-    """The account with this id, or Mastodon's 404."""
+async def may_know_of(conn: Any, viewer: Actor | None, actor: Actor) -> bool:
+    """Whether the viewer may know the account exists: anyone but a local group hidden from
+    them (fedi.domain.groups.may_see_group decides)."""
+    if not actor.local or actor.actor_type != "Group":
+        return True
+    group = await groups.group_by_id(conn, actor.id)
+    return group is None or await groups.may_see_group(conn, group, viewer)
+
+
+async def known_accounts(conn: Any, viewer: Actor | None, actors: list[Actor]) -> list[Actor]:
+    """The actors the viewer may know exist, in order."""
+    return [actor for actor in actors if await may_know_of(conn, viewer, actor)]
+
+
+async def account_by_id(conn: Any, account_id: int, viewer: Actor | None = None) -> Actor:
+    """The account with this id, or Mastodon's 404 (also for a group hidden from the viewer;
+    without a viewer, as for an anonymous caller)."""
     actor = await actors_db.by_id(conn, account_id) if 0 < account_id <= MAX_ROW_ID else None
-    if actor is None:
+    if actor is None or not await may_know_of(conn, viewer, actor):
         raise NotFound(RECORD_NOT_FOUND)
     return actor
 
 
-async def path_account(conn: Any, request: Request) -> Actor:
-    """The account named by the `{id:int}` of the route."""
+async def path_account(conn: Any, request: Request, viewer: Actor | None = None) -> Actor:
+    """The account named by the `{id:int}` of the route, as `account_by_id` finds it."""
     account_id: int = request.path_params["id"]
-    return await account_by_id(conn, account_id)
+    return await account_by_id(conn, account_id, viewer)
 
 
 def numeric_ids(values: list[str]) -> list[int]:
@@ -109,22 +129,22 @@ async def update_credentials(request: Request) -> Response:
 
 
 async def show(request: Request) -> Response:
-    await optional_user(request, "read:accounts")
+    viewer = await optional_user(request, "read:accounts")
     context = api_context(request)
     async with context.pool.acquire() as conn:
-        account = await path_account(conn, request)
-        return JSONResponse(await one_account(conn, context.urls, account))
+        account = await path_account(conn, request, viewer)
+        return JSONResponse(await one_account(conn, context.urls, account, viewer))
 
 
 async def index(request: Request) -> Response:
-    await optional_user(request, "read:accounts")
+    viewer = await optional_user(request, "read:accounts")
     params = await Params.read(request)
     ids = numeric_ids(params.strings("id", max_items=MAX_IDS))
     context = api_context(request)
     async with context.pool.acquire() as conn:
         found = {actor.id: actor for actor in await actors_db.by_ids(conn, ids)}
-        actors = [found[i] for i in ids if i in found]
-        return JSONResponse(await accounts_to_json(conn, context.urls, actors))
+        actors = await known_accounts(conn, viewer, [found[i] for i in ids if i in found])
+        return JSONResponse(await accounts_to_json(conn, context.urls, actors, viewer))
 
 
 async def lookup(request: Request) -> Response:
@@ -138,7 +158,9 @@ async def lookup(request: Request) -> Response:
     context = api_context(request)
     account = await _by_acct(context, acct, resolve=viewer is not None)
     async with context.pool.acquire() as conn:
-        return JSONResponse(await one_account(conn, context.urls, account))
+        if not await may_know_of(conn, viewer, account):
+            raise NotFound(RECORD_NOT_FOUND)
+        return JSONResponse(await one_account(conn, context.urls, account, viewer))
 
 
 async def _by_acct(context: ApiContext, acct: str, *, resolve: bool) -> Actor:
@@ -192,7 +214,7 @@ async def search(request: Request) -> Response:
             limit=limit,
             offset=offset,
         )
-        return JSONResponse(await accounts_to_json(conn, context.urls, found))
+        return JSONResponse(await accounts_to_json(conn, context.urls, found, viewer))
 
 
 def _search_domain(domain: str) -> str:

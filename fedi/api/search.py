@@ -65,7 +65,7 @@ async def search_v2(request: Request) -> Response:
     context = api_context(request)
     found = await search(context, viewer, query)
     async with context.pool.acquire() as conn:
-        accounts = await accounts_to_json(conn, context.urls, found.accounts)
+        accounts = await accounts_to_json(conn, context.urls, found.accounts, viewer)
         statuses = await statuses_to_json(conn, context.urls, viewer, found.post_ids)
     hashtags: list[dict[str, Any]] = []
     for name in found.hashtags:

@@ -1,5 +1,10 @@
-"""Mastodon client API: statuses — posting, reading, editing, deleting, and threads."""
+"""Mastodon client API: statuses — posting, reading, editing, deleting, and threads.
 
+A new status whose text mentions a local group the author belongs to goes into that group
+(fedi.domain.group_mentions chooses the group and space), and takes the group's visibility.
+"""
+
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -28,6 +33,7 @@ from fedi.db import users as users_db
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
 from fedi.db.users import PostingDefaults
+from fedi.domain.group_mentions import group_for_post
 from fedi.domain.posts import Draft, MediaEdit, may_see, visible_status_ids
 from fedi.errors import InvalidInput, NotFound
 
@@ -185,7 +191,18 @@ async def create(request: Request) -> Response:
         if earlier is not None:
             return JSONResponse(await render_status(conn, context, actor, earlier))
         defaults = await users_db.posting_defaults(conn, actor.id)
-    post = await context.publisher.post(actor, new_draft(params, defaults, app_id))
+        draft = new_draft(params, defaults, app_id)
+        target = await group_for_post(
+            conn,
+            actor,
+            draft.text,
+            context.settings.domain,
+            visibility=draft.visibility,
+            in_reply_to_id=draft.in_reply_to_id,
+        )
+    if target is not None:
+        draft = replace(draft, group_id=target.group_id, space_id=target.space_id)
+    post = await context.publisher.post(actor, draft)
     async with context.pool.acquire() as conn:
         # Recorded after the post: a retry arriving while the first request still runs would
         # post twice, which Mastodon's clients (retrying after a failed request) do not do.

@@ -3,9 +3,11 @@
 An event names a change by ids only (see migration 0009); here each client's account is checked
 against it with the rules the timelines use, and the status or notification is rendered for that
 account, once per account however many connections it has open. The user stream follows the
-home timeline (followed accounts with their follow terms, the account itself, its mentions); the
-public and hashtag streams carry public posts, and `local` ones to the local accounts that
-stream here, leaving out replies to others as the public timelines do.
+home timeline (followed accounts with their follow terms, the account itself, its mentions, the
+posts in the local groups it is an approved member of); the public and hashtag streams carry
+public posts, and `local` ones to the local accounts that stream here, leaving out replies to
+others as the public timelines do. Members-only and confidential posts reach only those who
+may_see them: the group's members.
 """
 
 from collections import defaultdict
@@ -19,6 +21,7 @@ from fedi.api.stream_clients import HASHTAG_STREAMS, PUBLIC_STREAMS, Channel, Fr
 from fedi.db import notifications as notifications_db
 from fedi.db import posts as posts_db
 from fedi.db import status_views
+from fedi.db.group_accounts import members_among
 from fedi.db.posts import Post
 from fedi.db.stream_audience import (
     FollowTerms,
@@ -95,9 +98,13 @@ def _public_channel_takes(channel: Channel, visibility: str, local: bool, facts:
 
 
 def _home_takes(
-    viewer_id: int, post: Post, follows: dict[int, FollowTerms], mentioned: set[int]
+    viewer_id: int,
+    post: Post,
+    follows: dict[int, FollowTerms],
+    mentioned: set[int],
+    in_group: set[int],
 ) -> bool:
-    if viewer_id == post.actor_id or viewer_id in mentioned:
+    if viewer_id == post.actor_id or viewer_id in mentioned or viewer_id in in_group:
         return True
     terms = follows.get(viewer_id)
     if terms is None:
@@ -116,6 +123,9 @@ async def _post_written(
     hidden = await hiding(conn, viewers, [post.actor_id])
     follows = await followers_among(conn, post.actor_id, viewers)
     mentioned = set(await posts_db.mentioned_actor_ids(conn, post.id))
+    in_group = (
+        await members_among(conn, post.group_id, viewers) if post.group_id is not None else set()
+    )
     out: list[Delivery] = []
     for viewer_id, subscribers in grouped.items():
         if viewer_id in hidden:
@@ -125,7 +135,7 @@ async def _post_written(
             for subscriber in subscribers
             for channel in subscriber.channels.values()
             if (
-                _home_takes(viewer_id, post, follows, mentioned)
+                _home_takes(viewer_id, post, follows, mentioned, in_group)
                 if channel.name == "user"
                 else _public_channel_takes(channel, post.visibility, post.local, facts)
             )

@@ -5,6 +5,7 @@ from typing import Any
 from fedi.db import actors as actors_db
 from fedi.db.actors import Actor
 from fedi.db.domain_policy import limited_findable
+from fedi.db.group_accounts import hidden_group_sql, member_of_sql
 
 
 def _like_prefix(text: str) -> str:
@@ -26,10 +27,11 @@ async def search(
     """Accounts whose username or display name starts with `name` (and, given a domain, whose
     domain starts with it), exact usernames and local accounts first.
 
-    Shielded accounts are never found. Accounts that asked not to be discoverable are found by
-    those who follow them, and by whoever types their whole address (`name` alone for a local
-    one): that finds nobody new, as lookup by address answers it anyway. The viewer always
-    finds itself.
+    Shielded accounts are never found, nor members and confidential groups by anyone who may
+    not know they exist (not even by their whole address). Accounts that asked not to be
+    discoverable are found by those who follow them (a group by its members), and by whoever
+    types their whole address (`name` alone for a local one): that finds nobody new, as lookup
+    by address answers it anyway. The viewer always finds itself.
     """
     args: list[Any] = [viewer.id, _like_prefix(name), name.lower(), domain]
     exact = "lower(a.username) = $3 AND (a.domain = $4 OR ($4::text IS NULL AND a.local))"
@@ -37,7 +39,9 @@ async def search(
         "a.actor_type <> 'Application'",
         "(lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2)",
         "(a.id = $1 OR NOT a.shielded)",
-        f"(a.id = $1 OR a.discoverable OR followed.id IS NOT NULL OR ({exact}))",
+        f"NOT {hidden_group_sql('a', '$1')}",
+        f"(a.id = $1 OR a.discoverable OR followed.id IS NOT NULL OR ({exact})"
+        f" OR {member_of_sql('a', '$1')})",
         limited_findable("a", "followed"),
     ]
     if domain is not None:

@@ -1,4 +1,8 @@
-"""One account's posts and boosts, as a given viewer may see them, a page of ids at a time."""
+"""One account's posts and boosts, as a given viewer may see them, a page of ids at a time.
+
+A group's (local or remote) are the posts in it (posts.group_id), whoever wrote them, and its
+boosts of posts from elsewhere.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -20,15 +24,24 @@ class StatusFilter:
 
 
 async def status_ids(
-    conn: Any, account_id: int, viewer: Actor | None, filters: StatusFilter, window: IdWindow
+    conn: Any,
+    account_id: int,
+    viewer: Actor | None,
+    filters: StatusFilter,
+    window: IdWindow,
+    *,
+    group: bool = False,
 ) -> list[int]:
-    """Ids of the account's posts and boosts the viewer may see, newest first.
+    """Ids of the account's posts and boosts the viewer may see, newest first; with `group`,
+    of the posts in the group the account is.
 
     Boosts share the posts' id sequence, so one window pages through both. An account that
     blocks the viewer shows it nothing.
     """
     args: list[Any] = [account_id, viewer.id if viewer else None, bool(viewer and viewer.local)]
-    post_conditions = ["p.actor_id = $1", visible_sql("p", "$2", "$3")]
+    # A group's posts come from the index on (group_id, id DESC).
+    owner = "p.group_id = $1" if group else "p.actor_id = $1"
+    post_conditions = [owner, visible_sql("p", "$2", "$3")]
     if filters.only_media:
         post_conditions.append(
             "EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.post_id = p.id)"
@@ -54,9 +67,11 @@ async def status_ids(
     # Media and hashtags belong to the boosted post, not to the boost: Mastodon leaves boosts
     # out of those filters.
     if not (filters.exclude_reblogs or filters.only_media or filters.tagged is not None):
+        # A group that relays its own posts by boosting them (Lemmy's Announce) shows each once.
+        own_posts = " AND p.group_id IS DISTINCT FROM $1" if group else ""
         branches.append(
             "(SELECT b.id FROM boosts b JOIN posts p ON p.id = b.post_id"
-            f" WHERE b.actor_id = $1 AND {visible_sql('b', '$2', '$3')}"
+            f" WHERE b.actor_id = $1{own_posts} AND {visible_sql('b', '$2', '$3')}"
             f" AND {visible_sql('p', '$2', '$3')} AND {boost_bounds}"
             f" ORDER BY {window.order('b.id')} LIMIT {limit})"
         )

@@ -1,8 +1,9 @@
 """The look-ups of search v2: accounts by handle or name, posts and accounts by URL, hashtags.
 
 Who may be found is decided here, for signed-in and anonymous searches alike: a shielded
-account is never found (but by itself), the instance actor never, and an account that asked
-not to be discoverable only by exact handle or by those who follow it.
+account is never found (but by itself), the instance actor never, a members or confidential
+group only by those who may know it exists (fedi.domain.groups.may_see_group), and an account
+that asked not to be discoverable only by exact handle or by those who follow it.
 """
 
 from typing import Any
@@ -11,6 +12,7 @@ from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
 from fedi.db.domain_policy import limited_findable
+from fedi.db.group_accounts import hidden_group_sql, member_of_sql
 from fedi.db.posts import Post
 
 
@@ -21,7 +23,10 @@ def like_prefix(text: str) -> str:
 
 
 def _findable(viewer: str) -> str:
-    return f"a.actor_type <> 'Application' AND (NOT a.shielded OR a.id = {viewer}::bigint)"
+    return (
+        f"a.actor_type <> 'Application' AND (NOT a.shielded OR a.id = {viewer}::bigint)"
+        f" AND NOT {hidden_group_sql('a', viewer)}"
+    )
 
 
 async def _actors_in_order(conn: Any, ids: list[int]) -> list[Actor]:
@@ -59,7 +64,8 @@ async def accounts_by_prefix(
     conditions = [
         _findable("$1"),
         "(lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2)",
-        "(a.id = $1::bigint OR a.discoverable OR followed.id IS NOT NULL)",
+        "(a.id = $1::bigint OR a.discoverable OR followed.id IS NOT NULL"
+        f" OR {member_of_sql('a', '$1')})",
         limited_findable("a", "followed"),
     ]
     if domain is not None:

@@ -16,7 +16,7 @@ from fedi.db.actors import Actor
 from fedi.db.paging import IdWindow
 from fedi.db.posts import Post
 from fedi.db.reports import Filter, Report
-from fedi.domain import audit, policy
+from fedi.domain import audit, groups, policy
 from fedi.domain.posts import may_see
 from fedi.errors import Forbidden, InvalidInput, NotFound
 
@@ -61,6 +61,11 @@ async def check_draft(
     if len(draft.comment) > MAX_COMMENT:
         raise InvalidInput(f"comment is longer than {MAX_COMMENT} characters")
     target = await actors_db.by_id(conn, draft.target_id) if draft.target_id > 0 else None
+    if target is not None and target.local and target.actor_type == "Group":
+        # A group the reporter may not know of is answered as no account at all.
+        group = await groups.group_by_id(conn, target.id)
+        if group is not None and not await groups.may_see_group(conn, group, reporter):
+            target = None
     # A suspended account is gone for members, as in Mastodon: there is nothing left to report.
     if target is None or await account_moderation_db.is_suspended(conn, target.id):
         raise InvalidInput(f"account {draft.target_id} does not exist")

@@ -10,6 +10,8 @@ import httpx
 import pytest
 from mastodon import Mastodon, StreamListener
 
+from fedi.domain.groups import NewGroup
+from outbox.group_actions import GroupActions
 from tests.clients.conftest import PASSWORD, account, png_bytes
 from tests.federation.cluster import Member, eventually
 
@@ -135,3 +137,34 @@ async def test_authorization_code_flow_through_the_sign_in_page(nodes: list[Memb
 
     me = await asyncio.to_thread(scenario)
     assert me["username"] == "mpy_frank"
+
+
+async def test_a_member_finds_follows_and_posts_to_a_group_by_mention(
+    nodes: list[Member],
+) -> None:
+    """A group is an account with `group: true`: following it joins it, and mentioning it posts
+    into it, in the space a hashtag names."""
+    home, _ = nodes
+    owner = await account(home, "mpy_grace")
+    await account(home, "mpy_heidi")
+    actions = GroupActions(home.node.publisher)
+    group, _ = await actions.create_group(
+        owner, NewGroup(username="mpy_allotment", join_policy="open")
+    )
+    compost = await actions.create_space(owner, group.id, slug="compost", name="Compost")
+
+    def scenario() -> tuple[Any, Any, Any, list[Any]]:
+        client = signed_in(home.process.base_url, "mpy_heidi")
+        found = client.account_lookup("mpy_allotment")
+        relationship = client.account_follow(found["id"])
+        status = client.status_post("@mpy_allotment hello #compost")
+        return found, relationship, status, list(client.account_statuses(found["id"]))
+
+    found, relationship, status, statuses = await asyncio.to_thread(scenario)
+    assert found["group"] is True
+    assert found["id"] == str(group.id)
+    assert relationship["following"] is True
+    assert status["group"]["id"] == str(group.id)
+    assert status["group"]["space_id"] == str(compost.id)
+    assert [s["id"] for s in statuses] == [status["id"]]
+    assert "hello" in statuses[0]["content"]

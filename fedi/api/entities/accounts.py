@@ -1,10 +1,18 @@
-"""Actors as Mastodon Account entities (and the signed-in account's CredentialAccount)."""
+"""Actors as Mastodon Account entities (and the signed-in account's CredentialAccount).
 
+A group (local or remote) is an account with `group: true`. Its counters depend on who asks:
+`statuses_count` is the posts in the group the viewer may see, and for a local group
+`followers_count` is its approved members the viewer may see (a shielded member counts only for
+fellow members), so that the numbers never tell a viewer about posts or people hidden from them.
+"""
+
+from dataclasses import replace
 from typing import Any
 
 from fedi.api.entities.times import api_day
 from fedi.db import status_views
 from fedi.db.actors import Actor
+from fedi.db.group_accounts import group_counts
 from fedi.db.status_views import ActorStats
 from fedi.urls import Urls
 
@@ -55,13 +63,47 @@ def account_to_json(actor: Actor, stats: ActorStats, urls: Urls) -> dict[str, An
     }
 
 
-async def accounts_to_json(conn: Any, urls: Urls, actors: list[Actor]) -> list[dict[str, Any]]:
+async def with_group_counts(
+    conn: Any, pairs: list[tuple[Actor, ActorStats]], viewer: Actor | None
+) -> list[tuple[Actor, ActorStats]]:
+    """The pairs with each group's counters as the viewer may see them; one query, and only
+    when there is a group among them."""
+    group_ids = [actor.id for actor, _ in pairs if actor.actor_type == "Group"]
+    if not group_ids:
+        return pairs
+    counts = await group_counts(
+        conn, group_ids, viewer.id if viewer else None, bool(viewer and viewer.local)
+    )
+    out = []
+    for actor, stats in pairs:
+        found = counts.get(actor.id)
+        if found is not None:
+            stats = replace(
+                stats,
+                statuses_count=found.statuses,
+                last_status_at=found.last_status_at,
+                followers_count=stats.followers_count if found.members is None else found.members,
+                following_count=0 if found.members is not None else stats.following_count,
+            )
+        out.append((actor, stats))
+    return out
+
+
+async def accounts_to_json(
+    conn: Any, urls: Urls, actors: list[Actor], viewer: Actor | None = None
+) -> list[dict[str, Any]]:
+    """Account entities; groups' counters as `viewer` may see them (None: as anyone may)."""
     stats = await status_views.actor_stats(conn, [actor.id for actor in actors])
-    return [account_to_json(actor, stats.get(actor.id, ActorStats()), urls) for actor in actors]
+    pairs = await with_group_counts(
+        conn, [(actor, stats.get(actor.id, ActorStats())) for actor in actors], viewer
+    )
+    return [account_to_json(actor, found, urls) for actor, found in pairs]
 
 
-async def one_account(conn: Any, urls: Urls, actor: Actor) -> dict[str, Any]:
-    return (await accounts_to_json(conn, urls, [actor]))[0]
+async def one_account(
+    conn: Any, urls: Urls, actor: Actor, viewer: Actor | None = None
+) -> dict[str, Any]:
+    return (await accounts_to_json(conn, urls, [actor], viewer))[0]
 
 
 async def credential_account(conn: Any, urls: Urls, actor: Actor) -> dict[str, Any]:

@@ -1,8 +1,15 @@
-"""How the signed-in account stands to others, as Mastodon's Relationship entity."""
+"""How the signed-in account stands to others, as Mastodon's Relationship entity.
 
+To a local group, `following` means an approved member and `requested` a request a moderator
+has yet to answer: the group's members are its followers here.
+"""
+
+from dataclasses import replace
 from typing import Any
 
 from fedi.api.entities.times import api_time
+from fedi.db import group_accounts
+from fedi.db import groups as groups_db
 from fedi.db import relationships as relationships_db
 from fedi.db import user_domain_blocks as user_domain_blocks_db
 from fedi.db.actors import Actor
@@ -40,6 +47,20 @@ async def relationships_to_json(
 ) -> list[dict[str, Any]]:
     """The viewer's relationship to each target, in the order given."""
     found = await relationships_db.of(conn, viewer.id, target_ids)
+    groups = await groups_db.settings_of_many(conn, target_ids)
+    if groups:
+        states = await group_accounts.membership_states(conn, viewer.id, list(groups))
+        for group_id in groups:
+            state = states.get(group_id)
+            found[group_id] = replace(
+                found[group_id],
+                following=state == "member",
+                requested=state == "pending",
+                # A membership has no follow options: show the defaults of a new follow.
+                showing_reblogs=True,
+                notifying=False,
+                languages=None,
+            )
     blocked_domains = await user_domain_blocks_db.blocked_among(conn, viewer.id, target_ids)
     return [
         relationship_to_json(found[target], target in blocked_domains)

@@ -3,14 +3,21 @@
 Boosts share the posts' id sequence, so one list of ids can hold both; a boost renders as a
 status whose `reblog` is the boosted post. The caller decides what the viewer may see: this
 module only renders.
+
+Group posts: Mastodon has no visibility for a group's members, so a `members` post shows as
+`private` and a `confidential` one as `private` with `local_only: true` (as Glitch and Hometown
+mark posts that never leave their server). A post in a group also carries fedi's own `group`:
+`{"id": <the group's account id>, "acct": <its handle>, "space_id": <its space, or null>}`;
+clients that do not know it ignore it. A post outside any group has `group: null`.
 """
 
 from typing import Any
 
-from fedi.api.entities.accounts import account_to_json, acct_of
+from fedi.api.entities.accounts import account_to_json, acct_of, with_group_counts
 from fedi.api.entities.media import attachment_to_json
 from fedi.api.entities.times import api_time
 from fedi.db import account_moderation as moderation_db
+from fedi.db import groups as groups_db
 from fedi.db import posts as posts_db
 from fedi.db import status_views
 from fedi.db.actors import Actor
@@ -19,7 +26,7 @@ from fedi.db.status_views import Boost, PostCounts, ViewerFlags
 from fedi.urls import Urls
 
 # Our visibilities in Mastodon's words; `local` is public to this node only (GoToSocial's
-# `local_only`), `members` is a group's members only.
+# `local_only`), `members` is a group's members only, `confidential` its local members only.
 API_VISIBILITY = {
     "public": "public",
     "unlisted": "unlisted",
@@ -27,7 +34,10 @@ API_VISIBILITY = {
     "direct": "direct",
     "local": "public",
     "members": "private",
+    "confidential": "private",
 }
+# Never leave this node: shown as `local_only`.
+LOCAL_ONLY = ("local", "confidential")
 
 
 class _Page:
@@ -47,6 +57,9 @@ class _Page:
         self.counts: dict[int, PostCounts] = {}
         self.flags = ViewerFlags()
         self.apps: dict[int, tuple[str, str | None]] = {}
+        # Groups whose posts may name them to anyone who sees the post: remote groups and public
+        # local ones (see _group).
+        self.open_groups: set[int] = set()
         # Authors a moderator marked sensitive: their media shows behind a warning to others.
         self.sensitized: set[int] = set()
 
@@ -78,12 +91,22 @@ class _Page:
         with_media = [p.actor_id for p in self.posts.values() if self.media.get(p.id)]
         if with_media:  # asked only when the page shows media at all
             self.sensitized = await moderation_db.sensitized_among(conn, with_media)
-        actor_ids = {p.actor_id for p in self.posts.values()}
-        actor_ids |= {b.actor_id for b in self.boosts.values()}
+        authors = {p.actor_id for p in self.posts.values()}
+        authors |= {b.actor_id for b in self.boosts.values()}
+        group_ids = {p.group_id for p in self.posts.values() if p.group_id is not None}
+        actor_ids = authors | group_ids
         for mentioned in self.mentions.values():
             actor_ids.update(mentioned)
         found = await status_views.actors_with_stats(conn, list(actor_ids))
         self.actors = {actor.id: actor for actor, _ in found}
+        if group_ids:
+            settings = await groups_db.settings_of_many(conn, list(group_ids))
+            self.open_groups = {i for i in group_ids if i not in settings}
+            self.open_groups |= {i for i, s in settings.items() if s.visibility == "public"}
+        # Only a group that wrote or boosted something is shown as a whole account here.
+        found = await with_group_counts(
+            conn, [(actor, stats) for actor, stats in found if actor.id in authors], self.viewer
+        )
         self.accounts = {
             actor.id: account_to_json(actor, stats, self.urls) for actor, stats in found
         }
@@ -104,7 +127,7 @@ class _Page:
             "account": account,
             "content": post.content,
             "visibility": API_VISIBILITY.get(post.visibility, "private"),
-            "local_only": post.visibility == "local",
+            "local_only": post.visibility in LOCAL_ONLY,
             "sensitive": post.sensitive or self._sensitized(post),
             "spoiler_text": post.summary,
             "media_attachments": [
@@ -138,6 +161,7 @@ class _Page:
             "poll": None,
             "card": None,
             "language": post.language,
+            "group": self._group(post),
         }
         if self.viewer is not None:
             status.update(
@@ -149,6 +173,22 @@ class _Page:
                 filtered=[],
             )
         return status
+
+    def _group(self, post: Post) -> dict[str, Any] | None:
+        """The post's group, named only where that tells the viewer nothing new: a remote or
+        public group, or a members or confidential post, which only its group's members (and
+        its author) see. A looser post in a stricter group (written before the group was made
+        stricter, if ever) does not name it."""
+        group = self.actors.get(post.group_id) if post.group_id is not None else None
+        if group is None:
+            return None
+        if group.id not in self.open_groups and post.visibility not in ("members", "confidential"):
+            return None
+        return {
+            "id": str(group.id),
+            "acct": acct_of(group),
+            "space_id": str(post.space_id) if post.space_id is not None else None,
+        }
 
     def _sensitized(self, post: Post) -> bool:
         """Media of a sensitized author, shown to anyone but that author (as Mastodon)."""
@@ -185,6 +225,7 @@ class _Page:
             "in_reply_to_account_id": None,
             "reblog": inner,
             "language": None,
+            "group": None,
         }
         if self.viewer is not None:
             status.update(favourited=False, bookmarked=False, reblogged=inner["reblogged"])

@@ -16,6 +16,12 @@ from fedi.db.actors import Actor
 from fedi.domain.posts import Draft, may_see
 from fedi.domain.visibility import VISIBILITIES
 from tests.fedi.api.conftest import ApiUser, MakeUser, get_json
+from tests.fedi.api.group_support import (
+    group_post,
+    make_group,
+    remote_group,
+    set_membership,
+)
 from tests.support.actors import remote_actor
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -99,6 +105,64 @@ async def test_sql_and_may_see_agree_for_every_visibility_and_viewer(
     # Not a vacuous agreement: anonymous and remote strangers, and pending followers and local
     # strangers, see alike; every other kind of viewer sees a set of its own.
     assert len(seen) == 7
+
+
+async def test_sql_and_may_see_agree_on_group_posts(
+    node: Node, alice: ApiUser, make_user: MakeUser
+) -> None:
+    """Group posts (public, members and confidential; in local and remote groups) as the
+    author's statuses and as each group's, against members and strangers, local and remote."""
+    author = alice.actor
+    member = (await make_user("member")).actor
+    pending = (await make_user("pending")).actor
+    stranger = (await make_user("stranger")).actor
+    group_follower = (await make_user("groupfollower")).actor
+    remote_member = await remote_actor(node.pool, "rmember", "remote.example")
+    remote_stranger = await remote_actor(node.pool, "rstranger", "remote.example")
+    locals_ = (member, author)
+    garden = await make_group(node, author, "garden", members=(*locals_, remote_member))
+    circle = await make_group(node, author, "circle", "members", members=(*locals_, remote_member))
+    vault = await make_group(node, author, "vault", "confidential", members=locals_)
+    for group in (circle, vault):
+        await set_membership(node, group, pending, "pending")
+    club = await remote_group(node, "club")
+    await follow(node, group_follower, club)
+    await follow(node, remote_member, author)
+    posts = [
+        await group_post(node, author, garden.id, "public"),
+        await group_post(node, author, garden.id, "members"),
+        await group_post(node, author, circle.id, "members"),
+        await group_post(node, author, vault.id, "confidential"),
+        await group_post(node, author, club.id, "members"),
+        await group_post(node, author, club.id, "public"),
+        await group_post(node, author, None, "followers"),
+    ]
+    viewers: list[Actor | None] = [
+        None,
+        author,
+        member,
+        pending,
+        stranger,
+        group_follower,
+        remote_member,
+        remote_stranger,
+    ]
+    window = Page(max_id=None, since_id=None, min_id=None, limit=40)
+    seen = set()
+    async with node.pool.acquire() as conn:
+        for owner, group in [(author.id, False)] + [
+            (g, True) for g in (garden.id, circle.id, vault.id, club.id)
+        ]:
+            mine = [p for p in posts if (p.group_id if group else p.actor_id) == owner]
+            for viewer in viewers:
+                by_sql = await status_ids(conn, owner, viewer, StatusFilter(), window, group=group)
+                by_rule = [p.id for p in reversed(mine) if await may_see(conn, p, viewer)]
+                assert by_sql == by_rule, (owner, viewer.handle if viewer else "anonymous")
+                seen.add((owner, tuple(by_sql)))
+    # Not vacuous: the author's statuses look different to the anonymous, a member, the
+    # remote member, the group's follower; every group shows someone something.
+    assert len({ids for owner, ids in seen if owner == author.id}) == 5
+    assert all(any(ids for owner, ids in seen if owner == g) for g in (circle.id, vault.id))
 
 
 async def test_anonymous_callers_see_public_and_unlisted_posts(

@@ -20,6 +20,7 @@ from fedi.app import Node, create_app
 from fedi.domain.posts import Draft
 from tests.federation.nodes import free_port
 from tests.fedi.api.conftest import ApiUser, MakeUser
+from tests.fedi.api.group_support import make_group
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -413,3 +414,25 @@ async def test_closing_the_streams_lets_the_server_stop_with_an_event_stream_ope
         server.should_exit = True
         async with asyncio.timeout(WAIT):
             await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_group_post_streams_to_the_groups_members_only(
+    served: Served, node: Node, alice: ApiUser, bob: ApiUser, make_user: MakeUser
+) -> None:
+    carol = await make_user("carol")
+    await follow(node, carol, alice)  # follows the author, is not in the group
+    circle = await make_group(node, alice.actor, "circle", "members", members=(bob.actor,))
+    async with (
+        streaming(served, bob, "stream=user") as member,
+        streaming(served, carol, "stream=user") as follower,
+    ):
+        await subscribed(follower, stream="public")
+        await subscribed(member, stream="public")
+        post = await node.publisher.post(alice.actor, Draft("inside", group_id=circle.id))
+        message = await receive(member)
+        await nothing_more(member)
+        await nothing_more(follower)
+    assert message["stream"] == ["user"]
+    status = payload(message)
+    assert (status["id"], status["visibility"]) == (str(post.id), "private")
+    assert status["group"]["id"] == str(circle.id)

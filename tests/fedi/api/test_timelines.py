@@ -6,11 +6,14 @@ import httpx
 import pytest
 
 from fedi.app import Node
+from fedi.db import follows as follows_db
 from fedi.db import posts as posts_db
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
+from fedi.domain import groups
 from fedi.domain.posts import may_see
 from tests.fedi.api.conftest import ApiUser, MakeUser, get_json
+from tests.fedi.api.group_support import group_post, make_group, remote_group, set_membership
 from tests.support.actors import remote_actor
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -165,6 +168,66 @@ async def test_home_and_may_see_agree_on_every_visibility_and_relation(
         async with node.pool.acquire() as conn:
             expected = {p.id for p in posts if in_home and await may_see(conn, p, viewer.actor)}
         assert shown == expected, viewer.actor.username
+
+
+@pytest.mark.parametrize("old", [False, True], ids=["recent", "old"])
+async def test_home_and_may_see_agree_on_group_posts(
+    client: httpx.AsyncClient, node: Node, make_user: MakeUser, old: bool
+) -> None:
+    """Posts in local groups reach their approved members' homes, whoever wrote them; posts in
+    a remote group reach its local members as the group's boosts (not read here), so only as
+    any post does: from followed authors, by mention."""
+    author = await make_user("author")
+    member = await make_user("member")
+    pending = await make_user("pending")
+    follower = await make_user("follower")
+    club_member = await make_user("clubmember")
+    stranger = await make_user("stranger")
+    remote_author = await remote_actor(node.pool, "ra", "remote.example")
+    members = (author.actor, member.actor, remote_author)
+    garden = await make_group(node, author.actor, "garden", members=members)
+    circle = await make_group(node, author.actor, "circle", "members", members=members)
+    vault = await make_group(
+        node, author.actor, "vault", "confidential", members=(author.actor, member.actor)
+    )
+    await set_membership(node, circle, pending.actor, "pending")
+    club = await remote_group(node, "club")
+    await follow(node, follower.actor, author.actor)
+    await follow(node, club_member.actor, club)
+    await follow(node, club_member.actor, remote_author)
+    posts = [
+        await group_post(node, author.actor, garden.id, "public"),
+        await group_post(node, remote_author, garden.id, "public"),
+        await group_post(node, author.actor, circle.id, "members"),
+        await group_post(node, remote_author, circle.id, "members"),
+        await group_post(node, author.actor, vault.id, "confidential"),
+        await group_post(node, remote_author, club.id, "members"),
+        await group_post(node, remote_author, club.id, "public"),
+    ]
+    if old:
+        await skip_ids(node)
+    local_groups = {garden.id: garden, circle.id: circle, vault.id: vault}
+    seen = set()
+    for viewer in (author, member, pending, follower, club_member, stranger):
+        shown = set(await ids(client, HOME, viewer))
+        async with node.pool.acquire() as conn:
+            expected = set()
+            for p in posts:
+                in_home = (
+                    p.actor_id == viewer.actor.id
+                    or await follows_db.is_following(conn, viewer.actor.id, p.actor_id)
+                    or (
+                        p.group_id in local_groups
+                        and await groups.is_member(conn, p.group_id, viewer.actor.id)
+                    )
+                )
+                if in_home and await may_see(conn, p, viewer.actor):
+                    expected.add(p.id)
+        assert shown == expected, viewer.actor.username
+        seen.add(frozenset(shown))
+    # Not vacuous: members (the author among them), the author's follower and the remote
+    # group's member each see something different; the pending member and the stranger nothing.
+    assert len(seen) == 4
 
 
 async def test_home_leaves_out_muted_and_blocked_accounts(
