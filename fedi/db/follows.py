@@ -95,51 +95,6 @@ async def follower_inboxes(conn: Any, followee_id: int) -> list[str]:
     return [row["inbox"] for row in rows]
 
 
-async def count_followers(conn: Any, actor_id: int) -> int:
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM follows WHERE followee_id = $1 AND accepted", actor_id
-        )
-    )
-
-
-async def count_following(conn: Any, actor_id: int) -> int:
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM follows WHERE follower_id = $1 AND accepted", actor_id
-        )
-    )
-
-
-async def followers_page(
-    conn: Any, actor_id: int, *, max_id: int | None, limit: int
-) -> list[tuple[int, str]]:
-    """(follow id, follower URI), newest first."""
-    rows = await conn.fetch(
-        "SELECT f.id, a.uri FROM follows f JOIN actors a ON a.id = f.follower_id"
-        " WHERE f.followee_id = $1 AND f.accepted AND ($2::bigint IS NULL OR f.id < $2)"
-        " ORDER BY f.id DESC LIMIT $3",
-        actor_id,
-        max_id,
-        limit,
-    )
-    return [(row["id"], row["uri"]) for row in rows]
-
-
-async def following_page(
-    conn: Any, actor_id: int, *, max_id: int | None, limit: int
-) -> list[tuple[int, str]]:
-    rows = await conn.fetch(
-        "SELECT f.id, a.uri FROM follows f JOIN actors a ON a.id = f.followee_id"
-        " WHERE f.follower_id = $1 AND f.accepted AND ($2::bigint IS NULL OR f.id < $2)"
-        " ORDER BY f.id DESC LIMIT $3",
-        actor_id,
-        max_id,
-        limit,
-    )
-    return [(row["id"], row["uri"]) for row in rows]
-
-
 async def is_following(conn: Any, follower_id: int, followee_id: int) -> bool:
     return bool(
         await conn.fetchval(
