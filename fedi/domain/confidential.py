@@ -15,26 +15,20 @@ checks use the same rule, "does this document or URL name one of them":
 """
 
 import asyncio
-import contextlib
 import json
-import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import asyncpg
-
 from fedi.db import groups as groups_db
+from fedi.db.notice_listener import NoticeListener
 from fedi.errors import Forbidden
-
-log = logging.getLogger(__name__)
 
 CHANNEL = "fedi_confidential"
 # The notice that something is no longer confidential: reload, rather than trust a removal.
 RELOAD_NOTICE = ""
 RELOAD_SECONDS = 60.0
-MAX_RECONNECT_PAUSE = 30.0
 # Where a URI embedded in JSON, HTML or a query string ends: at a quote, a bracket, white
 # space, a backslash (a JSON escape) or `&` (an HTML entity such as &quot;, or the next query
 # parameter; none of this node's URIs has one in its path).
@@ -105,19 +99,26 @@ class ConfidentialRegistry:
     def __init__(self, pool: Any, base_url: str, *, reload_seconds: float = RELOAD_SECONDS) -> None:
         self._pool = pool
         self._base_url = base_url
-        self._reload_seconds = reload_seconds
         self._uris: set[str] = set()
         # One set per reload under way, collecting what is heard while it loads.
         self._loading: list[set[str]] = []
-        self._task: asyncio.Task[None] | None = None
-        # Set when a reload is due before the periodic one (a reload notice, a lost connection).
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self.listening = asyncio.Event()
+        self._listener = NoticeListener(
+            pool,
+            CHANNEL,
+            on_notice=self._heard,
+            # Through the pool, as any other reload: the LISTEN connection only listens.
+            reload=lambda _listening_conn: self.reload(),
+            reload_seconds=reload_seconds,
+            name="confidential registry",
+        )
+
+    @property
+    def listening(self) -> asyncio.Event:
+        return self._listener.listening
 
     def add(self, uris: Iterable[str]) -> None:
         for uri in uris:
-            self._heard(None, 0, CHANNEL, uri)
+            self._heard(uri)
 
     def __contains__(self, uri: str) -> bool:
         return uri in self._uris
@@ -147,64 +148,15 @@ class ConfidentialRegistry:
 
     async def start(self) -> None:
         await self.reload()
-        if self._task is None:
-            self._task = asyncio.create_task(self._listen(), name="confidential-listen")
+        self._listener.start()
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._listener.stop()
 
-    def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _heard(self, payload: str) -> None:
         if payload == RELOAD_NOTICE:
-            self._wake.set()
+            self._listener.wake()
             return
         self._uris.add(payload)
         for heard in self._loading:
             heard.add(payload)
-
-    async def _listen(self) -> None:
-        pause = 0.5
-        while not self._stopping:
-            conn = None
-            try:
-                pool = self._pool
-                conn = await asyncpg.connect(*pool._connect_args, **pool._connect_kwargs)
-                lost = asyncio.Event()
-                conn.add_termination_listener(_setter(lost, self._wake))
-                await conn.add_listener(CHANNEL, self._heard)
-                self.listening.set()
-                pause = 0.5
-                await self.reload()  # whatever became confidential while nobody listened
-                while not lost.is_set() and not self._stopping:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self._reload_seconds):
-                            await self._wake.wait()
-                    # Cleared before reloading: a notice heard during the reload wakes it again.
-                    self._wake.clear()
-                    if not lost.is_set() and not self._stopping:
-                        await self.reload()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("confidential registry: LISTEN failed; retrying in %.1f s", pause)
-            finally:
-                self.listening.clear()
-                if conn is not None and not conn.is_closed():
-                    with contextlib.suppress(Exception):
-                        await asyncio.shield(conn.close(timeout=5))
-            if self._stopping:
-                return
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, MAX_RECONNECT_PAUSE)
-
-
-def _setter(*events: asyncio.Event) -> Any:
-    def set_all(_conn: Any) -> None:
-        for event in events:
-            event.set()
-
-    return set_all

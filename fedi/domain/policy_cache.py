@@ -14,37 +14,36 @@ the database before fetching. The copy is the last chokepoint, for requests alre
 """
 
 import asyncio
-import contextlib
-import logging
 from typing import Any
 
-import asyncpg
-
 from fedi.db.domain_policy import CHANNEL
+from fedi.db.notice_listener import NoticeListener
 from fedi.domain.policy import PolicySnapshot, load_snapshot
 
-log = logging.getLogger(__name__)
-
 RELOAD_SECONDS = 60.0
-MAX_RECONNECT_PAUSE = 30.0
 
 
 class PolicyCache:
     def __init__(self, pool: Any, *, reload_seconds: float = RELOAD_SECONDS) -> None:
         self._pool = pool
-        self._reload_seconds = reload_seconds
         self._snapshot = PolicySnapshot()
-        self._changed = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         # Loads overlap (a refresh while the listener reloads): each takes a ticket when it
         # starts, and one that finishes after a later-started load was applied is dropped, so
         # an older reading never replaces a newer one.
         self._issued = 0
         self._applied = 0
-        self.listening = asyncio.Event()
-        # Set by stop(): the listener checks it as well as being cancelled, because on Python
-        # 3.11 a cancel that lands as wait_for's inner wait completes can be swallowed.
-        self._stopping = False
+        self._listener = NoticeListener(
+            pool,
+            CHANNEL,
+            on_notice=lambda _payload: self._listener.wake(),
+            reload=self._load,
+            reload_seconds=reload_seconds,
+            name="domain policy",
+        )
+
+    @property
+    def listening(self) -> asyncio.Event:
+        return self._listener.listening
 
     @property
     def snapshot(self) -> PolicySnapshot:
@@ -76,68 +75,7 @@ class PolicyCache:
     async def start(self) -> None:
         """Load the policy, then keep it fresh in the background until stop()."""
         await self.refresh()
-        if self._task is None:
-            self._task = asyncio.create_task(self._listen(), name="domain-policy-listen")
+        self._listener.start()
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._changed.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _connect(self) -> Any:
-        # The pool's own connection settings, for a connection the pool does not manage: a
-        # LISTEN must outlive any one use and must not hold a slot of the pool.
-        return await asyncpg.connect(*self._pool._connect_args, **self._pool._connect_kwargs)
-
-    async def _listen(self) -> None:
-        pause = 0.5
-        while not self._stopping:
-            conn = None
-            lost = False
-
-            def closed(_conn: Any) -> None:
-                nonlocal lost
-                lost = True
-                self._changed.set()
-
-            try:
-                conn = await self._connect()
-                conn.add_termination_listener(closed)
-                await conn.add_listener(CHANNEL, self._heard)
-                self.listening.set()
-                pause = 0.5
-                # Whatever changed while nobody listened is read now.
-                self._changed.set()
-                while not lost and not self._stopping:
-                    # asyncio.timeout rather than wait_for, which in 3.11 may swallow a cancel.
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self._reload_seconds):
-                            await self._changed.wait()
-                    self._changed.clear()
-                    if lost or self._stopping:
-                        break
-                    await self._load(conn)
-                if lost:
-                    log.warning("domain policy: the LISTEN connection was lost; reconnecting")
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception(
-                    "domain policy: could not LISTEN or reload; retrying in %.1f s", pause
-                )
-            finally:
-                self.listening.clear()
-                if conn is not None and not conn.is_closed():
-                    with contextlib.suppress(Exception):
-                        await asyncio.shield(conn.close(timeout=5))
-            if self._stopping:
-                return
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, MAX_RECONNECT_PAUSE)
-
-    def _heard(self, _conn: Any, _pid: int, _channel: str, _payload: str) -> None:
-        self._changed.set()
+        await self._listener.stop()
