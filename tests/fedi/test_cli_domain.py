@@ -1,8 +1,5 @@
 """`fedi domain ...` run as the admin runs it: a real process on a real database."""
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,49 +11,13 @@ import pytest_asyncio
 from fedi.db.database import create_pool
 from fedi.domain import audit, domain_lists, policy
 from tests.conftest import DatabaseFactory
+from tests.support.cli import CliNode, empty_tables
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-DOMAIN = "cli.test"
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
 
 @dataclass
-class Node:
-    """A database and a data folder for `fedi` processes, and a pool to look at what they did."""
-
-    dsn: str
-    folder: Path
-    pool: Any
-
-    async def fedi(self, *args: str) -> Run:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FEDI_")}
-        env.update(DATABASE_URL=self.dsn, FEDI_DOMAIN=DOMAIN, FEDI_DATA_DIR=str(self.folder))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "fedi.cli",
-            *args,
-            env=env,
-            cwd=self.folder,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-        assert process.returncode is not None
-        return Run(process.returncode, out.decode(), err.decode())
-
-    async def ok(self, *args: str) -> str:
-        run = await self.fedi(*args)
-        assert run.code == 0, run.err
-        return run.out
-
+class Node(CliNode):
     async def fails(self, *args: str) -> str:
         """The one error line of a refused command (exit status 1)."""
         run = await self.fedi(*args)
@@ -77,14 +38,7 @@ async def database(databases: DatabaseFactory) -> AsyncIterator[tuple[str, Any]]
 @pytest_asyncio.fixture(loop_scope="session")
 async def node(database: tuple[str, Any], tmp_path: Path) -> Node:
     dsn, pool = database
-    async with pool.acquire() as conn:
-        tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-            " AND tablename <> 'schema_migrations'"
-        )
-        if tables:
-            names = ", ".join(f'"{row["tablename"]}"' for row in tables)
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    await empty_tables(pool)
     return Node(dsn, tmp_path, pool)
 
 
