@@ -43,7 +43,8 @@ class Actor:
         return f"{self.username}@{self.domain}"
 
 
-_COLUMNS = ", ".join(f.name for f in fields(Actor))
+_NAMES = tuple(f.name for f in fields(Actor))
+_COLUMNS = ", ".join(_NAMES)
 # Columns a caller supplies when creating or refreshing a row.
 _WRITABLE = tuple(
     f.name
@@ -59,6 +60,17 @@ _WRITABLE = tuple(
         "shielded",
     )
 )
+
+
+def prefixed_columns(alias: str, prefix: str) -> str:
+    """The actor columns of table `alias` named `{prefix}{column}`, for a query that joins an
+    actor to rows of another table; `pop_prefixed` takes them back out."""
+    return ", ".join(f"{alias}.{name} AS {prefix}{name}" for name in _NAMES)
+
+
+def pop_prefixed(values: dict[str, Any], prefix: str) -> Actor:
+    """The actor whose columns `prefixed_columns` put in `values`, removing them from it."""
+    return Actor(**{name: values.pop(f"{prefix}{name}") for name in _NAMES})
 
 
 def _actor(row: Any) -> Actor | None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fedi.db.account_moderation import SUSPENDED_SQL
-from fedi.db.actors import Actor
+from fedi.db.actors import Actor, pop_prefixed, prefixed_columns
 from fedi.db.paging import IdWindow
 from fedi.db.post_visibility import visible_sql
 
@@ -260,9 +260,7 @@ async def members(
     limit: int | None = None,
 ) -> list[tuple[Membership, Actor]]:
     """Rows of the group in the given states with their actors, newest actor id first."""
-    from fedi.db.actors import _COLUMNS as ACTOR_COLUMNS  # one list of actor columns
-
-    actor_columns = ", ".join(f"a.{name} AS a_{name}" for name in ACTOR_COLUMNS.split(", "))
+    actor_columns = prefixed_columns("a", "a_")
     rows = await conn.fetch(
         f"SELECT {_MEMBERSHIP}, {actor_columns} FROM group_members m"
         " JOIN actors a ON a.id = m.member_id"
@@ -280,7 +278,7 @@ async def members(
     result = []
     for row in rows:
         values = dict(row)
-        actor = Actor(**{name: values.pop(f"a_{name}") for name in ACTOR_COLUMNS.split(", ")})
+        actor = pop_prefixed(values, "a_")
         result.append((Membership(**values), actor))
     return result
 
@@ -315,16 +313,6 @@ async def member_domains(conn: Any, group_id: int, states: tuple[str, ...]) -> s
         list(states),
     )
     return {row["domain"] for row in rows}
-
-
-async def groups_of(conn: Any, member_id: int, states: tuple[str, ...] = ("member",)) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT group_id FROM group_members WHERE member_id = $1 AND state = ANY($2)"
-        " ORDER BY group_id",
-        member_id,
-        list(states),
-    )
-    return [row["group_id"] for row in rows]
 
 
 # Spaces
@@ -423,21 +411,6 @@ async def tighten_spaces(conn: Any, group_id: int, visibilities: tuple[str, ...]
     )
 
 
-async def tighten_posts(
-    conn: Any, *, group_id: int, space_id: int | None, visibilities: tuple[str, ...], to: str
-) -> int:
-    """Posts of the group (or of one space) in one of `visibilities` become `to`; a count."""
-    result = await conn.execute(
-        "UPDATE posts SET visibility = $4 WHERE group_id = $1"
-        " AND ($2::bigint IS NULL OR space_id = $2) AND visibility = ANY($3)",
-        group_id,
-        space_id,
-        list(visibilities),
-        to,
-    )
-    return int(result.split()[-1])
-
-
 async def move_post(conn: Any, post_id: int, space_id: int, visibility: str) -> None:
     await conn.execute(
         "UPDATE posts SET space_id = $2, visibility = $3 WHERE id = $1",
@@ -466,19 +439,6 @@ async def space_post_ids(
         "SELECT id FROM posts WHERE space_id = $1 AND ($2::bigint IS NULL OR id < $2)"
         " ORDER BY id DESC LIMIT $3",
         space_id,
-        max_id,
-        limit,
-    )
-    return [row["id"] for row in rows]
-
-
-async def group_post_ids(
-    conn: Any, group_id: int, *, max_id: int | None = None, limit: int = 20
-) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT id FROM posts WHERE group_id = $1 AND ($2::bigint IS NULL OR id < $2)"
-        " ORDER BY id DESC LIMIT $3",
-        group_id,
         max_id,
         limit,
     )
@@ -740,10 +700,7 @@ async def member_page(
     conn: Any, group_id: int, state: str, *, include_shielded: bool, window: IdWindow
 ) -> list[tuple[Membership, Actor]]:
     """A page of the group's rows in `state` with their actors, by actor id, newest first."""
-    from fedi.db.actors import _COLUMNS as ACTOR_COLUMNS  # one list of actor columns
-
-    names = ACTOR_COLUMNS.split(", ")
-    actor_columns = ", ".join(f"a.{name} AS a_{name}" for name in names)
+    actor_columns = prefixed_columns("a", "a_")
     bounds, args = window.where("m.member_id", 5)
     rows = await conn.fetch(
         f"SELECT {_MEMBERSHIP}, {actor_columns} FROM group_members m"
@@ -759,7 +716,7 @@ async def member_page(
     result = []
     for row in window.arrange(rows):
         values = dict(row)
-        actor = Actor(**{name: values.pop(f"a_{name}") for name in names})
+        actor = pop_prefixed(values, "a_")
         result.append((Membership(**values), actor))
     return result
 
