@@ -41,6 +41,11 @@ from fedi.web import actors as actor_routes
 from fedi.web import groups as group_routes
 from fedi.web import pages
 from fedi.web import posts as post_routes
+from fedi.web import routes as page_routes
+from fedi.web.error_pages import page_error, sign_in_required
+from fedi.web.page import PageError, SignInRequired, WebContext
+from fedi.web.page_api import PageApi
+from fedi.web.security import PageSecurityHeaders
 from fedi.web.templating import STATIC_DIR
 from inbox import routes as inbox_routes
 from inbox.verify import VerificationFailed, verify_signed_request
@@ -162,8 +167,10 @@ def create_app(node: Node) -> Starlette:
 
     context = ApiContext(node.pool, settings, node.urls, node.publisher, node.resolver)
     context.media_dir.mkdir(parents=True, exist_ok=True)
+    page_api = PageApi(_internal_api(context), settings.base_url)
     routes = [
         *api_routes.routes(),
+        *page_routes.routes(),
         *webfinger_routes.routes(node.pool, settings),
         *nodeinfo.routes(node.pool, settings),
         *inbox_routes.routes(node.pool, settings, node.resolver, domain_gate=domain_gate),
@@ -183,17 +190,38 @@ def create_app(node: Node) -> Starlette:
             yield
         finally:
             await stream_hub.stop()
+            await page_api.close()
 
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(ApiCors), Middleware(RateLimit)],
-        exception_handlers={FediError: _fedi_error, HTTPException: _http_error},
+        middleware=[
+            Middleware(PageSecurityHeaders),
+            Middleware(ApiCors),
+            Middleware(RateLimit),
+        ],
+        exception_handlers={
+            FediError: _fedi_error,
+            HTTPException: _http_error,
+            PageError: page_error,
+            SignInRequired: sign_in_required,
+        },
     )
     app.state.node = node
     app.state.api = context
+    app.state.web = WebContext(node.pool, settings, page_api)
     app.state.stream_hub = stream_hub
     return app
+
+
+def _internal_api(context: ApiContext) -> Starlette:
+    """The client API alone, for the pages to call in-process (fedi/web/page_api.py)."""
+    api = Starlette(
+        routes=api_routes.routes(),
+        exception_handlers={FediError: _fedi_error, HTTPException: _http_error},
+    )
+    api.state.api = context
+    return api
 
 
 def _refuse_blocked_signer(request: Request, policy: PolicyCache) -> None:

@@ -29,8 +29,9 @@ from fedi.domain import oauth
 from fedi.domain.oauth import OOB, Grant, OAuthError
 from fedi.errors import FediError, InvalidInput, NotFound, Unauthorized
 from fedi.web import csrf
-from fedi.web.i18n import Translator, choose_language, translator
-from fedi.web.templating import templates
+from fedi.web.i18n import N_, Translator, choose_language, translator
+from fedi.web.security import CSP_FORMS_MAY_LEAVE
+from fedi.web.templating import templates_for
 
 GRANT_TYPES = ("authorization_code", "password", "client_credentials")
 # RFC 6749 section 5.1: answers that carry secrets must not be cached.
@@ -39,8 +40,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # for the app's redirect URI by design.
 PAGE_HEADERS = {
     **NO_STORE,
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none';"
-    " object-src 'none'",
+    "Content-Security-Policy": CSP_FORMS_MAY_LEAVE,
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
@@ -48,32 +48,32 @@ FORM_KEY_NAME = "csrf"
 
 # Page texts decided in Python; the templates translate them (the catalogs hold each one).
 SCOPE_DESCRIPTIONS = {
-    "read": "Read all your account's data",
-    "write": "Change all your account's data",
-    "follow": "Change whom you follow, block and mute",
-    "push": "Receive your push notifications",
-    "profile": "See your profile information only",
-    "admin:read": "Read all data on the server",
-    "admin:write": "Change all data on the server",
+    "read": N_("Read all your account's data"),
+    "write": N_("Change all your account's data"),
+    "follow": N_("Change whom you follow, block and mute"),
+    "push": N_("Receive your push notifications"),
+    "profile": N_("See your profile information only"),
+    "admin:read": N_("Read all data on the server"),
+    "admin:write": N_("Change all data on the server"),
 }
 PART_DESCRIPTIONS = {
-    "read": "Read part of your account's data",
-    "write": "Change part of your account's data",
-    "admin:read": "Read part of the server's data",
-    "admin:write": "Change part of the server's data",
+    "read": N_("Read part of your account's data"),
+    "write": N_("Change part of your account's data"),
+    "admin:read": N_("Read part of the server's data"),
+    "admin:write": N_("Change part of the server's data"),
 }
 PAGE_MESSAGES = {
-    "wrong_password": "Wrong username or password.",
-    "expired_form": "This form has expired. Please try again.",
-    "invalid_client": "This application is not known to this server.",
-    "invalid_redirect_uri": "The return address is not one the application registered.",
-    "invalid_request": "The request is missing a parameter or has an invalid one.",
-    "invalid_scope": "The application asked for permissions it did not register.",
-    "unsupported_response_type": "This server does not support the requested response type.",
-    "access_denied": "You refused access. You can close this page.",
-    "code_heading": "Authorization code",
-    "denied_heading": "Access denied",
-    "failed_heading": "Authorization failed",
+    "wrong_password": N_("Wrong username or password."),
+    "expired_form": N_("This form has expired. Please try again."),
+    "invalid_client": N_("This application is not known to this server."),
+    "invalid_redirect_uri": N_("The return address is not one the application registered."),
+    "invalid_request": N_("The request is missing a parameter or has an invalid one."),
+    "invalid_scope": N_("The application asked for permissions it did not register."),
+    "unsupported_response_type": N_("This server does not support the requested response type."),
+    "access_denied": N_("You refused access. You can close this page."),
+    "code_heading": N_("Authorization code"),
+    "denied_heading": N_("Access denied"),
+    "failed_heading": N_("Authorization failed"),
 }
 
 
@@ -330,7 +330,7 @@ def _page(
         "instance_name": api_context(request).settings.instance_name,
         **values,
     }
-    return templates.TemplateResponse(
+    return templates_for(words.language).TemplateResponse(
         request, template, context, status_code=status, headers=PAGE_HEADERS
     )
 

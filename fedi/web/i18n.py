@@ -1,7 +1,8 @@
 """Translations for the node's pages: gettext catalogs read from .po files when first imported.
 
 The catalogs are compiled in memory, so a checkout runs without a build step. English is the
-source language and needs no catalog.
+source language and needs no catalog. A language's folder may hold several .po files (one per
+area of the pages); they are merged into one catalog.
 """
 
 import gettext
@@ -18,20 +19,34 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
 
 
-def _compile(path: Path, language: str) -> Translations:
-    with path.open("rb") as source:
-        catalog = read_po(source, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(fp=compiled)
+def N_(message: str) -> str:
+    """Marks a string for the catalogs where it is defined; it is translated where shown."""
+    return message
+
+
+def _compile(paths: list[Path], language: str) -> Translations:
+    merged: Translations | None = None
+    for path in paths:
+        with path.open("rb") as source:
+            catalog = read_po(source, locale=language)
+        compiled = BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        part = Translations(fp=compiled)
+        if merged is None:
+            merged = part
+        else:
+            merged.merge(part)
+    assert merged is not None
+    return merged
 
 
 def load_catalogs(directory: Path = LOCALE_DIR) -> dict[str, Translations]:
-    """Every `<language>/LC_MESSAGES/messages.po` under `directory`, by language code."""
+    """Every `<language>/LC_MESSAGES/*.po` under `directory`, merged by language code."""
     return {
-        path.parent.parent.name: _compile(path, path.parent.parent.name)
-        for path in sorted(directory.glob("*/LC_MESSAGES/messages.po"))
+        folder.parent.name: _compile(sorted(folder.glob("*.po")), folder.parent.name)
+        for folder in sorted(directory.glob("*/LC_MESSAGES"))
+        if any(folder.glob("*.po"))
     }
 
 
@@ -87,6 +102,10 @@ class Translator:
         """The translation of `message`, with `%(name)s` placeholders filled from `values`."""
         text = self.translations.gettext(message)
         return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
+        text = self.translations.ngettext(singular, plural, count)
+        return text % {"num": count, **values}
 
 
 def translator(language: str) -> Translator:

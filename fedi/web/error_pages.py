@@ -1,0 +1,35 @@
+"""How the pages answer what they cannot show: an error page in the reader's language, or a
+visit to sign in first."""
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from fedi.web.i18n import N_
+from fedi.web.page import PageError, render
+
+HEADINGS = {
+    400: N_("That did not work"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    409: N_("That did not work"),
+    422: N_("That did not work"),
+    429: N_("Too many requests"),
+}
+DEFAULT_HEADING = N_("Something went wrong")
+
+
+async def page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    heading = HEADINGS.get(exc.status, DEFAULT_HEADING)
+    values = {"heading": heading, "message": exc.message}
+    return await render(request, "error.html", values, status=exc.status)
+
+
+async def sign_in_required(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/home"
+    query = urlencode({"next": target})
+    return RedirectResponse(f"/auth/sign_in?{query}", status_code=303)
