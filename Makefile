@@ -23,7 +23,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # none of them, so it is installed alone.
 PASTURE_INPUTS := fediverse-pasture-inputs==0.3.0
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+# The browser tests drive Debian's Chromium; a fresh machine gets it from Debian's packages.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "The browser tests need Debian's chromium package: apt-get install chromium" >&2; \
+	exit 1; fi; \
+	$$SUDO apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed | $(CHROMIUM)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m pip install --quiet --no-deps '$(PASTURE_INPUTS)'
 	touch $@
