@@ -31,6 +31,7 @@ from fedi.errors import FediError, InvalidInput, NotFound, Unauthorized
 from fedi.web import csrf
 from fedi.web.i18n import N_, Translator, choose_language, translator
 from fedi.web.security import CSP_FORMS_MAY_LEAVE
+from fedi.web.session import WEB_CLIENT_ID
 from fedi.web.templating import templates_for
 
 GRANT_TYPES = ("authorization_code", "password", "client_credentials")
@@ -360,6 +361,8 @@ def _form(
         "error": error,
         "login": login,
         "server": api_context(request).settings.domain,
+        # The node's own pages sign members in; there is no third party to warn about.
+        "first_party": checked.app.client_id == WEB_CLIENT_ID,
     }
     response = _page(request, words, "oauth_authorize.html", values, status)
     if fresh:
