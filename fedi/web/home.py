@@ -7,7 +7,6 @@ from starlette.routing import BaseRoute, Route
 from fedi.web.composer import VISIBILITIES
 from fedi.web.page import render, require_member, web_context
 
-
 PAGE_SIZE = 20
 
 
