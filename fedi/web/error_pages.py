@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from fedi.web.i18n import N_
-from fedi.web.page import PageError, render
+from fedi.web.page import PageError, render, words_for
 
 HEADINGS = {
     400: N_("That did not work"),
@@ -23,7 +23,17 @@ DEFAULT_HEADING = N_("Something went wrong")
 async def page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     heading = HEADINGS.get(exc.status, DEFAULT_HEADING)
-    values = {"heading": heading, "message": exc.message}
+    # Translated here, not by the template's `_()`: that would %-format the text, and an API's
+    # message may quote what someone typed, percent signs included.
+    words = await words_for(request)
+    values: dict[str, str] = {
+        "heading": words.translations.gettext(heading),
+        "message": words.translations.gettext(exc.message),
+    }
+    if exc.status == 404:
+        # A missing page never repeats its address (in the sign-in or language links): asked
+        # for a hidden group by name, the answer must be the same bytes as for no group at all.
+        values["current_path"] = "/"
     return await render(request, "error.html", values, status=exc.status)
 
 

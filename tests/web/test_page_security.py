@@ -3,7 +3,11 @@
 import re
 
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from fedi.web.page import PageError
 from tests.web.conftest import MakeBrowser
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -91,3 +95,19 @@ async def test_dates_follow_the_readers_locale(make_browser: MakeBrowser) -> Non
     assert english_date and german_date
     assert english_date.group(1) != german_date.group(1)
     assert re.match(r"\d{2}\.\d{2}\.\d{2}", german_date.group(1))  # 21.11.26, 13:28
+
+
+async def test_an_error_message_with_a_percent_sign_is_shown_as_written(
+    make_browser: MakeBrowser,
+) -> None:
+    """API messages may quote what someone typed: never %-formatted, always escaped."""
+    visitor = await make_browser()
+    app = visitor.http._transport.app  # type: ignore[attr-defined]
+
+    async def refuse(request: Request) -> Response:
+        raise PageError(422, "100% of <b>that</b> is wrong")
+
+    app.router.routes.insert(0, Route("/test-refusal", refuse))
+    response = await visitor.http.get("/test-refusal")
+    assert response.status_code == 422
+    assert "100% of &lt;b&gt;that&lt;/b&gt; is wrong" in response.text
