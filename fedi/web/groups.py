@@ -34,12 +34,12 @@ from fedi.federation.group_documents import (
     space_to_collection,
 )
 from fedi.federation.stored_notes import stored_note
+from fedi.web import group_pages
 from fedi.web.actors import (
     FetchSigner,
     gone_response,
     is_signed,
     not_found_response,
-    profile_response,
 )
 from fedi.web.negotiation import wants_activity_json
 
@@ -87,17 +87,20 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
         async with pool.acquire() as conn:
             return await moderation_db.is_suspended(conn, group.id)
 
+    async def browsed(request: Request, page: Callable[[Request], Awaitable[Response]]) -> Response:
+        """The page of a group or space for a browser: as the group API shows it to the reader
+        (fedi/web/group_pages.py), or Gone for a suspended public group, as its document is."""
+        group = await load(request)
+        if group is not None and group.visibility == "public" and await suspended(group):
+            return gone_response(request)
+        return await page(request)
+
     async def document(request: Request) -> Response:
+        if not wants_activity_json(request):
+            return await browsed(request, group_pages.group_page)
         group = await load(request)
         if group is None:
             return not_found_response(request)
-        if not wants_activity_json(request):
-            # Pages are unsigned: only a public group has one here.
-            if group.visibility != "public":
-                return not_found_response(request)
-            if await suspended(group):
-                return gone_response(request)
-            return profile_response(request, group.actor, settings)
         allowed, _ = await admitted(request, group, group.visibility, content=False)
         if not allowed:
             return not_found_response(request)
@@ -210,6 +213,8 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
         return served(page, public=public)
 
     async def space(request: Request) -> Response:
+        if not wants_activity_json(request):
+            return await browsed(request, group_pages.space_page)
         group = await load(request)
         if group is None:
             return not_found_response(request)
