@@ -27,7 +27,9 @@ UNTRANSLATED_TEXT = """
     if (element.closest("bdi, [dir=auto]")) continue;
     for (const name of ["aria-label", "placeholder", "title", "alt"]) {
       const value = element.getAttribute(name);
-      if (value && /[A-Za-z]{2,}/.test(value)) found.push(`${name}: ${value}`);
+      // An example address (example.com, name@server.example) is not a word to translate.
+      const address = /^[^\s]+[.@][^\s]+$/.test(value || "");
+      if (value && !address && /[A-Za-z]{2,}/.test(value)) found.push(`${name}: ${value}`);
     }
   }
   return found;

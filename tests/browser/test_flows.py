@@ -94,14 +94,14 @@ async def test_a_member_signs_in_posts_joins_a_group_and_posts_in_a_space(
     await shoot(context, watched, language, "home")
 
     await visit(watched, "/groups", language, "groups directory")
-    await visit(watched, f"/groups/{group.username}", language, "group page")
+    await visit(watched, f"/groups/{group.actor.username}", language, "group page")
     await page.click("form[action$='/join'] button")
     await page.wait_for_load_state()
     assert await page.locator("form[action$='/leave'] button").count() == 1
     await check_page(watched, language, "group page after joining")
     await shoot(context, watched, language, "group")
 
-    space_link = page.locator(f"a[href^='/groups/{group.username}/spaces/']").first
+    space_link = page.locator(f"a[href^='/groups/{group.actor.username}/spaces/']").first
     await space_link.click()
     await page.wait_for_load_state()
     await check_page(watched, language, "space page")
