@@ -19,6 +19,8 @@ from fedi.domain.group_fetch import publicly_known
 JRD = "application/jrd+json"
 CORS = {"Access-Control-Allow-Origin": "*"}
 PROFILE_PAGE = "http://webfinger.net/rel/profile-page"
+# OStatus's remote follow: another server sends our member to this template with what to follow.
+SUBSCRIBE = "http://ostatus.org/schema/1.0/subscribe"
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -34,6 +36,10 @@ def actor_jrd(actor: Actor, settings: Settings) -> dict[str, Any]:
         links[0]["properties"] = {"https://www.w3.org/ns/activitystreams#type": "Group"}
     if actor.url:
         links.append({"rel": PROFILE_PAGE, "type": "text/html", "href": actor.url})
+    if actor.actor_type == "Person":
+        # Only a person signs in here; a group follows no one from another server's page.
+        template = f"{settings.base_url}/authorize_interaction?uri={{uri}}"
+        links.append({"rel": SUBSCRIBE, "template": template})
     return {
         "subject": f"acct:{actor.username}@{settings.domain}",
         "aliases": [actor.uri] + ([actor.url] if actor.url else []),

@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fedi.api.auth import hash_secret
 
-LIMITED_PREFIXES = ("/api/", "/oauth/")
+# The pages that check a password or make the node fetch from another server count too.
+LIMITED_PREFIXES = ("/api/", "/oauth/", "/auth/", "/remote_follow")
 ANONYMOUS_LIMIT = 300
 TOKEN_LIMIT = 1500
 PERIOD_SECONDS = 300

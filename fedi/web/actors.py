@@ -1,11 +1,10 @@
-"""Local actors: the ActivityPub document or the HTML profile, and their collections."""
+"""Local actors: the ActivityPub document or the profile page, and their collections."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from activitypub.vocab import ACTIVITY_JSON
@@ -16,13 +15,14 @@ from fedi.db import posts as posts_db
 from fedi.db import served_collections as served_db
 from fedi.db.actors import Actor
 from fedi.domain.group_fetch import publicly_known
-from fedi.domain.html import sanitize
 from fedi.federation import collections
 from fedi.federation.actor_documents import actor_to_document
 from fedi.federation.collections import page_cursor
 from fedi.federation.notes import iso
+from fedi.web.i18n import N_
 from fedi.web.negotiation import wants_activity_json
-from fedi.web.templating import templates
+from fedi.web.page import render as render_page
+from fedi.web.public_profiles import local_profile, remote_profile
 
 # The verified signer of a GET, None when unsigned; raises when the signature is bad, or when
 # authorized-fetch mode demands one.
@@ -35,6 +35,7 @@ def is_signed(request: Request) -> bool:
 
 
 COLLECTIONS = ("outbox", "followers", "following")
+NOT_FOUND_MESSAGE = N_("This page does not exist.")
 # Shielded accounts and groups known to their members only are left out of the lists and counts.
 COUNTERS: dict[str, Callable[[Any, int], Awaitable[int]]] = {
     "outbox": posts_db.count_public_by_actor,
@@ -108,21 +109,13 @@ def not_found_response(request: Request) -> Response:
     return Response("Not found", status_code=404, media_type="text/plain")
 
 
-def profile_response(request: Request, actor: Actor, settings: Settings) -> Response:
-    """The HTML profile page of a local person or public group."""
-    return templates.TemplateResponse(
-        request,
-        "profile.html",
-        {
-            "actor": actor,
-            # Sanitised to the post allow-list just now, so safe to render as markup.
-            "summary": Markup(sanitize(actor.summary)),  # noqa: S704
-            "domain": settings.domain,
-            "instance_name": settings.instance_name,
-            "lang": settings.languages[0],
-        },
-        headers={"Vary": "Accept"},
-    )
+async def missing_page(request: Request) -> Response:
+    """Nothing by that name: JSON for servers; for browsers the error page, which does not
+    repeat the address asked for, so a probe for a hidden name gets nothing of it back."""
+    if wants_activity_json(request):
+        return not_found_response(request)
+    values = {"heading": N_("Not found"), "message": NOT_FOUND_MESSAGE, "current_path": "/"}
+    return await render_page(request, "error.html", values, status=404)
 
 
 def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Route]:
@@ -136,7 +129,7 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
 
     async def render(request: Request, actor: Actor | None) -> Response:
         if actor is None:
-            return not_found_response(request)
+            return await missing_page(request)
         if actor.actor_type != "Application" and await suspended(actor):
             return gone_response(request)
         if wants_activity_json(request):
@@ -144,14 +137,25 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
             if actor.actor_type != "Application":
                 await fetch_signer(request)
             return activity_response(actor_to_document(actor))
-        return profile_response(request, actor, settings)
+        if actor.actor_type == "Application":
+            # The node itself, for a browser: its front page says who it is.
+            return RedirectResponse("/", status_code=303)
+        if actor.actor_type == "Group":
+            return RedirectResponse(f"/groups/{actor.username}", status_code=303)
+        return await local_profile(request, actor.id)
 
     async def person(request: Request) -> Response:
         return await render(request, await find("Person", request.path_params["username"]))
 
     async def profile_page(request: Request) -> Response:
+        username = request.path_params["username"]
+        if "@" in username:
+            # `/@name@server`: another server's account, as members see it here.
+            if wants_activity_json(request):
+                return not_found_response(request)
+            return await remote_profile(request, username)
         async with pool.acquire() as conn:
-            actor = await actors_db.local_by_username(conn, request.path_params["username"])
+            actor = await actors_db.local_by_username(conn, username)
             # A group for members only is no one's to find by its name (fedi/web/groups.py
             # serves public groups; the page is the same).
             if actor is not None and not await publicly_known(conn, actor):

@@ -1,8 +1,7 @@
-"""Local posts served as ActivityPub Notes (to those allowed to see them) or as pages."""
+"""Local posts served as ActivityPub Notes (to those allowed to see them) or as thread pages."""
 
 from typing import Any
 
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -18,9 +17,16 @@ from fedi.errors import FediError
 from fedi.federation import activities
 from fedi.federation.notes import with_context
 from fedi.federation.stored_notes import stored_note
-from fedi.web.actors import FetchSigner, activity_response, gone_response, is_signed
+from fedi.web.actors import (
+    FetchSigner,
+    activity_response,
+    gone_response,
+    is_signed,
+    missing_page,
+)
 from fedi.web.negotiation import wants_activity_json
-from fedi.web.templating import templates
+from fedi.web.page import PageError
+from fedi.web.status_pages import thread_page
 
 NOT_FOUND = {"error": "not found"}
 # Posts that never leave this node, whoever asks.
@@ -48,25 +54,20 @@ def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Rou
             if await moderation_db.local_suspended(conn, request.path_params["username"]):
                 return gone_response(request)
         found = await load(request)
+        if not wants_activity_json(request):
+            if found is None:
+                return await missing_page(request)
+            # The thread as the API shows it to the reader: a visitor sees what an anonymous
+            # caller may (public and unlisted), a member what their token may.
+            try:
+                page = await thread_page(request, str(found[0].id))
+            except PageError:
+                return await missing_page(request)
+            page.headers["Vary"] = "Accept"
+            return page
         if found is None:
             return JSONResponse(NOT_FOUND, status_code=404)
         post, author = found
-        if not wants_activity_json(request):
-            if post.visibility not in ("public", "unlisted"):
-                return Response("Not found", status_code=404, media_type="text/plain")
-            return templates.TemplateResponse(
-                request,
-                "post.html",
-                {
-                    "post": post,
-                    "author": author,
-                    "content": Markup(post.content),  # noqa: S704 — sanitised when stored
-                    "domain": settings.domain,
-                    "instance_name": settings.instance_name,
-                    "lang": post.language or settings.languages[0],
-                },
-                headers={"Vary": "Accept"},
-            )
         if post.visibility in NEVER_FETCHED:
             return JSONResponse(NOT_FOUND, status_code=404)
         if post.visibility == "members":

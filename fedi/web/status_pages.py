@@ -31,9 +31,13 @@ def _status_id(request: Request) -> str:
 
 
 async def thread(request: Request) -> Response:
+    return await thread_page(request, _status_id(request))
+
+
+async def thread_page(request: Request, status_id: str) -> Response:
+    """A post with what it answers and its replies, as the API shows them to the reader."""
     member = await current_member(request)
     token = member.token if member else None
-    status_id = _status_id(request)
     api = web_context(request).api
     try:
         status = await api.get(f"/api/v1/statuses/{status_id}", token)

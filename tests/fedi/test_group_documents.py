@@ -234,10 +234,12 @@ async def test_public_group_page_for_browsers_and_by_profile_url(
 ) -> None:
     alice = await user(node, "alice")
     await make_group(node, alice, "lawyers", "public", display_name="Lawyers' Collective")
-    for path in ("/groups/lawyers", "/@lawyers"):
-        page = await client.get(path, headers={"Accept": "text/html"})
-        assert page.status_code == 200
-        assert "Lawyers&#39; Collective" in page.text or "Lawyers' Collective" in page.text
+    # The profile URL of a group sends a browser to the group's page.
+    moved = await client.get("/@lawyers", headers={"Accept": "text/html"})
+    assert moved.status_code == 303 and moved.headers["location"] == "/groups/lawyers"
+    page = await client.get("/groups/lawyers", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "Lawyers&#39; Collective" in page.text or "Lawyers' Collective" in page.text
     redirect = await client.get("/@lawyers", headers=AS_JSON)
     assert redirect.status_code == 302
     assert redirect.headers["location"] == "https://fedi.test/groups/lawyers"
