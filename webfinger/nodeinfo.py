@@ -10,6 +10,7 @@ from fedi import __version__
 from fedi.config import Settings
 from fedi.db import posts as posts_db
 from fedi.db import users as users_db
+from fedi.domain import instance_profile
 
 SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/{version}"
 # Mastodon clients look for a version string they understand; this is how we say we fit.
@@ -29,6 +30,7 @@ def routes(pool: Any, settings: Settings) -> list[Route]:
         if version not in ("2.0", "2.1"):
             return JSONResponse({"error": "NodeInfo versions served: 2.0, 2.1"}, status_code=404)
         async with pool.acquire() as conn:
+            profile = await instance_profile.effective(conn, settings)
             total = await users_db.count(conn)
             month = await users_db.count_active_since(conn, 30)
             half_year = await users_db.count_active_since(conn, 180)
@@ -41,21 +43,23 @@ def routes(pool: Any, settings: Settings) -> list[Route]:
             "software": software,
             "protocols": ["activitypub"],
             "services": {"inbound": [], "outbound": []},
-            "openRegistrations": settings.registrations == "open",
+            "openRegistrations": profile.registrations == "open",
             "usage": {
                 "users": {"total": total, "activeMonth": month, "activeHalfyear": half_year},
                 "localPosts": local_posts,
             },
             "metadata": {
-                "nodeName": settings.instance_name,
-                "nodeDescription": settings.instance_description,
-                "languages": list(settings.languages),
-                "registrationMode": settings.registrations,
+                "nodeName": profile.name,
+                "nodeDescription": profile.description,
+                "languages": list(profile.languages),
+                "registrationMode": profile.registrations,
                 "mastodonApiVersion": MASTODON_COMPATIBLE_VERSION,
             },
         }
-        profile = f'application/json; profile="{SCHEMA.format(version=version)}#"'
-        return JSONResponse(body, media_type=profile, headers={"Access-Control-Allow-Origin": "*"})
+        media_type = f'application/json; profile="{SCHEMA.format(version=version)}#"'
+        return JSONResponse(
+            body, media_type=media_type, headers={"Access-Control-Allow-Origin": "*"}
+        )
 
     return [
         Route("/.well-known/nodeinfo", discovery, methods=["GET"]),

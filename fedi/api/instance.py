@@ -20,6 +20,8 @@ from fedi.db import instance_facts
 from fedi.db import posts as posts_db
 from fedi.db import users as users_db
 from fedi.db.media import MAX_ATTACHMENTS
+from fedi.domain import instance_profile
+from fedi.domain.instance_profile import InstanceProfile
 from fedi.domain.media import ENCODINGS, MAX_DESCRIPTION, MAX_PIXELS, MAX_UPLOAD_BYTES
 from fedi.domain.posts import MAX_CHARACTERS
 
@@ -47,16 +49,17 @@ def _streaming_url(context: ApiContext) -> str:
     return f"{scheme}://{context.settings.domain}"
 
 
-def _rules(context: ApiContext) -> list[dict[str, Any]]:
+def _rules(profile: InstanceProfile) -> list[dict[str, Any]]:
+    # A rule's id is its place in the list, as admins order them.
     return [
         {"id": str(number), "text": text, "hint": "", "translations": {}}
-        for number, text in enumerate(context.settings.rules, start=1)
+        for number, text in enumerate(profile.rules, start=1)
     ]
 
 
-def _registrations(context: ApiContext) -> tuple[bool, bool, bool]:
+def _registrations(profile: InstanceProfile) -> tuple[bool, bool, bool]:
     """(open to sign-up, with approval, by invitation only), in Mastodon's terms."""
-    mode = context.settings.registrations
+    mode = profile.registrations
     return mode in ("open", "approval"), mode == "approval", mode == "invite"
 
 
@@ -94,9 +97,10 @@ async def instance_v2(request: Request) -> Response:
     context = api_context(request)
     settings = context.settings
     async with context.pool.acquire() as conn:
+        profile = await instance_profile.effective(conn, settings)
         active = await users_db.count_active_since(conn, 30)
         contact = await _contact_account(conn, context)
-    enabled, approval, _ = _registrations(context)
+    enabled, approval, _ = _registrations(profile)
     configuration = _configuration(v2=True)
     configuration.update(
         urls={
@@ -113,10 +117,10 @@ async def instance_v2(request: Request) -> Response:
     return JSONResponse(
         {
             "domain": settings.domain,
-            "title": settings.instance_name,
+            "title": profile.name,
             "version": version(),
             "source_url": "",
-            "description": settings.instance_description,
+            "description": profile.description,
             "usage": {"users": {"active_month": active}},
             "thumbnail": {
                 "url": context.urls.base + MISSING_HEADER,
@@ -124,7 +128,7 @@ async def instance_v2(request: Request) -> Response:
                 "versions": {},
             },
             "icon": [],
-            "languages": list(settings.languages),
+            "languages": list(profile.languages),
             "configuration": configuration,
             "registrations": {
                 "enabled": enabled,
@@ -136,7 +140,7 @@ async def instance_v2(request: Request) -> Response:
             },
             "api_versions": {"mastodon": API_VERSION},
             "contact": {"email": "", "account": contact},
-            "rules": _rules(context),
+            "rules": _rules(profile),
         }
     )
 
@@ -145,37 +149,40 @@ async def instance_v1(request: Request) -> Response:
     context = api_context(request)
     settings = context.settings
     async with context.pool.acquire() as conn:
+        profile = await instance_profile.effective(conn, settings)
         stats = {
             "user_count": await users_db.count(conn),
             "status_count": await posts_db.count_local(conn),
             "domain_count": await instance_facts.count_known_domains(conn),
         }
         contact = await _contact_account(conn, context)
-    enabled, approval, invites = _registrations(context)
+    enabled, approval, invites = _registrations(profile)
     return JSONResponse(
         {
             "uri": settings.domain,
-            "title": settings.instance_name,
-            "short_description": settings.instance_description,
-            "description": settings.instance_description,
+            "title": profile.name,
+            "short_description": profile.description,
+            "description": profile.description,
             "email": "",
             "version": version(),
             "urls": {"streaming_api": _streaming_url(context)},
             "stats": stats,
             "thumbnail": context.urls.base + MISSING_HEADER,
-            "languages": list(settings.languages),
+            "languages": list(profile.languages),
             "registrations": enabled,
             "approval_required": approval,
             "invites_enabled": invites,
             "configuration": _configuration(v2=False),
             "contact_account": contact,
-            "rules": _rules(context),
+            "rules": _rules(profile),
         }
     )
 
 
 async def rules(request: Request) -> Response:
-    return JSONResponse(_rules(api_context(request)))
+    context = api_context(request)
+    profile = await instance_profile.effective_from_pool(context.pool, context.settings)
+    return JSONResponse(_rules(profile))
 
 
 async def peers(request: Request) -> Response:
@@ -204,10 +211,11 @@ async def extended_description(request: Request) -> Response:
     context = api_context(request)
     async with context.pool.acquire() as conn:
         started = await instance_facts.started_at(conn)
+        profile = await instance_profile.effective(conn, context.settings)
     return JSONResponse(
         {
             "updated_at": api_time(started),
-            "content": context.settings.instance_description,
+            "content": profile.description,
         }
     )
 

@@ -250,8 +250,8 @@ class AccountFilter:
 STATUSES = ("active", "pending", "disabled", "silenced", "suspended", "sensitized")
 _STATUS_SQL = {
     "active": "m.suspended_at IS NULL",
-    # Sign-ups need no approval here, so nobody waits for it.
-    "pending": "false",
+    # Local accounts waiting for an admin to approve their sign-up.
+    "pending": "u.actor_id IS NOT NULL AND u.approved_at IS NULL",
     "disabled": "m.disabled_at IS NOT NULL AND m.suspended_at IS NULL",
     "silenced": "m.silenced_at IS NOT NULL",
     "suspended": "m.suspended_at IS NOT NULL",
@@ -310,14 +310,22 @@ class UserFacts:
     email: str | None
     locale: str | None
     is_admin: bool
+    approved: bool = True
+    # What the person wrote when asking to sign up.
+    sign_up_reason: str | None = None
 
 
 async def user_facts(conn: Any, actor_ids: list[int]) -> dict[int, UserFacts]:
     rows = await conn.fetch(
-        "SELECT actor_id, email, locale, is_admin FROM users WHERE actor_id = ANY($1)", actor_ids
+        "SELECT actor_id, email, locale, is_admin, approved_at IS NOT NULL AS approved,"
+        " sign_up_reason FROM users WHERE actor_id = ANY($1)",
+        actor_ids,
     )
     return {
-        row["actor_id"]: UserFacts(row["email"], row["locale"], row["is_admin"]) for row in rows
+        row["actor_id"]: UserFacts(
+            row["email"], row["locale"], row["is_admin"], row["approved"], row["sign_up_reason"]
+        )
+        for row in rows
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fedi.db import oauth as oauth_db
+from fedi.db import sign_ups as sign_ups_db
 from fedi.db.oauth import OAuthApp
 from fedi.domain.passwords import hash_password, verify_password
 from fedi.errors import FediError, InvalidInput
@@ -204,7 +205,9 @@ async def authenticate(conn: Any, login: str | None, password: str | None) -> in
     # does not tell which usernames exist.
     stored = found.password_hash if found else await asyncio.to_thread(_stand_in_hash)
     matches = await asyncio.to_thread(verify_password, password, stored)
-    return found.actor_id if found and matches else None
+    # An account waiting for approval is refused as a wrong password is: nothing to tell apart.
+    approved = found is not None and await sign_ups_db.is_approved(conn, found.actor_id)
+    return found.actor_id if found and matches and approved else None
 
 
 async def issue_code(

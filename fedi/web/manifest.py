@@ -4,14 +4,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from fedi.domain.instance_profile import effective_from_pool
 from fedi.web.page import web_context
 
 
 async def manifest(request: Request) -> Response:
-    settings = web_context(request).settings
+    context = web_context(request)
+    profile = await effective_from_pool(context.pool, context.settings)
     body = {
-        "name": settings.instance_name,
-        "short_name": settings.instance_name[:12],
+        "name": profile.name,
+        "short_name": profile.name[:12],
         "start_url": "/home",
         "scope": "/",
         "display": "standalone",

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from fedi.config import Settings
 from fedi.db import oauth as oauth_db
 from fedi.db import web_sessions as sessions_db
+from fedi.domain import instance_profile
 from fedi.web import csrf
 from fedi.web.i18n import LANGUAGES, N_, Translator, choose_language, translator
 from fedi.web.page_api import PageApi
@@ -172,10 +173,11 @@ async def render(
     browser = browser or csrf.new_browser_id()
     key = await _form_key(context.pool)
     notice_key = request.query_params.get("notice")
+    profile = await instance_profile.effective_from_pool(context.pool, context.settings)
     page_values = {
         "lang": language,
         "dir": words.direction,
-        "instance_name": context.settings.instance_name,
+        "instance_name": profile.name,
         "domain": context.settings.domain,
         "site_base": context.settings.base_url,
         "member": member,

@@ -1,5 +1,6 @@
 """What the tests of the admin moderation pages share: who may open them, and the API's view."""
 
+from html import unescape
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ async def assert_admins_only(make_browser: MakeBrowser, path: str) -> str:
     html = await admin.page(path)
     member = await make_browser("member")
     refused = await member.page(path, status=403)
-    assert "This page is for the node's administrators." in refused
+    assert "This page is for the node's administrators." in unescape(refused)
     visitor = await make_browser()
     response = await visitor.http.get(path)
     assert response.status_code == 303

@@ -40,15 +40,15 @@ def admin_account_to_json(
         "ip": None,
         "ips": [],
         "role": None if user is None else role_of(user),
-        # Sign-ups are confirmed and approved as they are made (no e-mail step, no queue).
+        # No e-mail step: a sign-up is confirmed as it is made; approval may be waited for.
         "confirmed": user is not None,
-        "approved": user is not None,
+        "approved": user is not None and user.approved,
         "suspended": standing.suspended,
         "silenced": standing.silenced,
         "sensitized": standing.sensitized,
         "disabled": user is not None and standing.disabled,
         "locale": None if user is None else user.locale,
-        "invite_request": None,
+        "invite_request": None if user is None else user.sign_up_reason,
         "account": account,
     }
 
