@@ -1,5 +1,6 @@
 """ActivityStreams vocabulary: context URLs, media types, and parsing of remote actors."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +144,9 @@ MAX_RECIPIENTS = 500
 MAX_TAGS = 100
 MAX_ATTACHMENTS = 20
 MAX_CONTENT = 200_000
+MAX_LANGUAGES = 20
+# A BCP 47 tag's shape; a contentMap key of any other shape is dropped.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,7}$")
 # Mastodon keeps Note and Question as they are and converts the rest to a titled post.
 NOTE_TYPES = frozenset({"Note", "Question"})
 CONVERTED_TYPES = frozenset({"Article", "Page", "Image", "Audio", "Video", "Event"})
@@ -273,6 +277,19 @@ class RemoteNote:
     attachments: tuple[RemoteAttachment, ...] = ()
 
 
+def _language_map(value: Any, note_id: str) -> dict[str, str]:
+    """A contentMap as language tag -> text, keeping only entries of that shape."""
+    if not isinstance(value, dict):
+        return {}
+    if len(value) > MAX_LANGUAGES:
+        raise InvalidDocument(f"{note_id} has {len(value)} languages; at most {MAX_LANGUAGES}")
+    return {
+        k: v
+        for k, v in value.items()
+        if isinstance(k, str) and isinstance(v, str) and LANGUAGE_TAG.match(k)
+    }
+
+
 def parse_note(doc: Any) -> RemoteNote:
     """A Note (or Article, Page, Question) with its shape and bounds checked."""
     if not isinstance(doc, dict):
@@ -288,12 +305,7 @@ def parse_note(doc: Any) -> RemoteNote:
         raise InvalidDocument(f"{note_id} has no attributedTo")
     content = first(doc.get("content"))
     content = content if isinstance(content, str) else ""
-    content_map_raw = doc.get("contentMap")
-    content_map = (
-        {k: v for k, v in content_map_raw.items() if isinstance(k, str) and isinstance(v, str)}
-        if isinstance(content_map_raw, dict)
-        else {}
-    )
+    content_map = _language_map(doc.get("contentMap"), note_id)
     if not content and content_map:
         content = next(iter(content_map.values()))
     if len(content) > MAX_CONTENT or sum(len(v) for v in content_map.values()) > MAX_CONTENT:

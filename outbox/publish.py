@@ -107,7 +107,7 @@ class Publisher:
 
     async def post(self, author: Actor, draft: Draft) -> Post:
         posts_domain.check_draft(draft)
-        mentions = await self._mentions(draft.text, *draft.translations.values())
+        mentions = await self._mentions(draft.text, *(draft.translations or {}).values())
         async with self.pool.acquire() as conn, conn.transaction():
             post = await posts_domain.write_post(
                 conn, self.urls, self.domain, author, draft, mentions
@@ -142,7 +142,7 @@ class Publisher:
             await group_relay.announce_post(conn, group, post, self.domain)
 
     async def edit(self, author: Actor, post_id: int, draft: Draft) -> Post:
-        mentions = await self._mentions(draft.text, *draft.translations.values())
+        mentions = await self._mentions(draft.text, *(draft.translations or {}).values())
         async with self.pool.acquire() as conn, conn.transaction():
             post = await posts_domain.edit_post(
                 conn, self.urls, self.domain, author, post_id, draft, mentions

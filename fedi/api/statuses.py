@@ -127,6 +127,27 @@ def _reply_to(params: Params) -> int | None:
     return parent
 
 
+def _translations(params: Params) -> dict[str, str] | None:
+    """fedi's own `content_map[<language>]=text` (a JSON object in a JSON body): the post in
+    other languages, as plain text. None when not given; empty texts are left out, so an edit
+    may send `content_map[fr]=` to drop every other language."""
+    raw = params.raw("content_map")
+    if raw is None:
+        return None
+    if raw == "":
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidInput("content_map must map language codes to text, as content_map[fr]=...")
+    translations = {}
+    for code, text in raw.items():
+        if text is None or text == "":
+            continue
+        if not isinstance(text, str):
+            raise InvalidInput(f"content_map[{code}] must be text")
+        translations[str(code)] = text
+    return translations
+
+
 def new_draft(params: Params, defaults: PostingDefaults, app_id: int | None) -> Draft:
     _refuse_unsupported(params)
     return Draft(
@@ -135,6 +156,7 @@ def new_draft(params: Params, defaults: PostingDefaults, app_id: int | None) -> 
         summary=params.text("spoiler_text") or "",
         sensitive=params.flag("sensitive", defaults.sensitive),
         language=params.text("language") or defaults.language,
+        translations=_translations(params),
         in_reply_to_id=_reply_to(params),
         media_ids=_media_ids(params),
         app_id=app_id,
@@ -145,8 +167,8 @@ def edited_draft(params: Params, post: Post, media_ids: list[int]) -> Draft:
     """The post as the edit leaves it: what the client sent, the rest as it was.
 
     Mastodon replaces every field, absent or not; keeping what a client left out instead means
-    an app that sends only the new text does not strip the attachments. Translations are not
-    kept: the client API has no way to show or send them.
+    an app that sends only the new text does not strip the attachments. The same goes for the
+    post's other languages (`content_map`, which Mastodon apps neither show nor send).
     """
     _refuse_unsupported(params)
 
@@ -166,6 +188,7 @@ def edited_draft(params: Params, post: Post, media_ids: list[int]) -> Draft:
         summary=summary or "",
         sensitive=sensitive,
         language=params.text("language") or post.language,
+        translations=_translations(params),
         in_reply_to_id=post.in_reply_to_id,
         media_ids=_media_ids(params) if given("media_ids") else tuple(media_ids),
         media_edits=_media_edits(params),

@@ -1,7 +1,8 @@
 """Writing, editing and deleting local posts: the rules, independent of how they travel."""
 
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from fedi.db.posts import Post
 from fedi.db.status_views import Boost
 from fedi.domain import group_mentions, groups, remote_groups
 from fedi.domain.html import MentionLink, RenderedText, render_plain_text
+from fedi.domain.post_languages import other_languages
 from fedi.domain.visibility import FEDERATED, addressing_for
 from fedi.errors import Forbidden, InvalidInput, NotFound
 from fedi.urls import Urls
@@ -23,6 +25,8 @@ from fedi.urls import Urls
 MAX_CHARACTERS = 5_000
 MAX_SUMMARY = 500
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# Other languages a post may be written in besides its own.
+MAX_TRANSLATIONS = 10
 LOCAL_VISIBILITIES = ("public", "unlisted", "followers", "direct", "local")
 MAX_DESCRIPTION = 1_500
 
@@ -43,8 +47,10 @@ class Draft:
     summary: str = ""
     sensitive: bool = False
     language: str | None = None
-    # The same post in other languages, language code -> plain text.
-    translations: dict[str, str] = field(default_factory=dict)
+    # The same post in other languages, language code -> plain text. None leaves an edited
+    # post's other languages as they were (a Mastodon app cannot show or send them); a dict,
+    # even an empty one, replaces them.
+    translations: dict[str, str] | None = None
     in_reply_to_id: int | None = None
     # The attachments, in order: the whole list, for an edit as for a new post.
     media_ids: tuple[int, ...] = ()
@@ -79,21 +85,42 @@ def check_draft(draft: Draft) -> None:
         raise InvalidInput(f"a post may have at most {MAX_CHARACTERS} characters")
     if len(draft.summary) > MAX_SUMMARY:
         raise InvalidInput(f"a content warning may have at most {MAX_SUMMARY} characters")
+    translations = draft.translations or {}
     languages = [draft.language] if draft.language else []
-    for code in [*languages, *draft.translations]:
+    for code in [*languages, *translations]:
         if not LANGUAGE.match(code):
             raise InvalidInput(f"{code!r} is not a language code such as 'en' or 'pt-BR'")
-    if draft.translations and not draft.language:
+    _check_translations(draft.language, translations)
+
+
+def _check_translations(language: str | None, translations: dict[str, str]) -> None:
+    """The other languages of a post: each once, none its own, each as long as a post may be."""
+    if translations and not language:
         raise InvalidInput("give the post's own language before adding translations")
-    for code, text in draft.translations.items():
+    if len(translations) > MAX_TRANSLATIONS:
+        raise InvalidInput(f"a post may have at most {MAX_TRANSLATIONS} other languages")
+    seen = {language.lower()} if language else set()
+    for code, text in translations.items():
+        if code.lower() == (language or "").lower():
+            raise InvalidInput(
+                f"{code} is the post's own language: its text is the post's, not a translation"
+            )
+        if code.lower() in seen:
+            raise InvalidInput(f"the {code} translation is given twice")
+        seen.add(code.lower())
         if not text.strip() or len(text) > MAX_CHARACTERS:
             raise InvalidInput(f"the {code} translation must have 1 to {MAX_CHARACTERS} characters")
 
 
 def render(
-    draft: Draft, urls: Urls, domain: str, mentions: dict[tuple[str, str], Actor]
+    draft: Draft,
+    urls: Urls,
+    domain: str,
+    mentions: dict[tuple[str, str], Actor],
+    kept: Mapping[str, str] | None = None,
 ) -> tuple[RenderedText, dict[str, str]]:
-    """The post's HTML (with its mentions and tags) and its contentMap."""
+    """The post's HTML (with its mentions and tags) and its contentMap, its own language first.
+    `kept`: other languages already rendered, used when the draft gives none (an edit)."""
 
     def find(username: str, host: str) -> MentionLink | None:
         actor = mentions.get((username.lower(), host))
@@ -108,8 +135,12 @@ def render(
     content_map = {}
     if draft.language:
         content_map[draft.language] = main.html
-        for code, text in draft.translations.items():
-            content_map[code] = rendered(text).html
+        if draft.translations is not None:
+            for code, text in draft.translations.items():
+                content_map[code] = rendered(text).html
+        elif kept:
+            own = draft.language.lower()
+            content_map.update((code, html) for code, html in kept.items() if code.lower() != own)
     return main, content_map
 
 
@@ -345,7 +376,9 @@ async def edit_post(
     mentions: dict[tuple[str, str], Actor],
 ) -> Post:
     """Replace a post's text and attachments, keeping the previous version; visibility cannot
-    change. The draft is the whole new post: attachments it leaves out are taken off."""
+    change. The draft is the whole new post: attachments it leaves out are taken off. Its other
+    languages are replaced when the draft gives any (even none: an empty dict), else kept, but
+    for one in the post's new own language."""
     post = await own_post(conn, author, post_id)
     if draft.visibility != post.visibility:
         raise InvalidInput("an edit cannot change who a post is for")
@@ -354,7 +387,7 @@ async def edit_post(
     kept = post.group_id is not None and post.visibility not in LOCAL_VISIBILITIES
     check_draft(replace(draft, visibility="public") if kept else draft)
     mentions = await group_mentions.speakable_mentions(conn, mentions, post.group_id)
-    text, content_map = render(draft, urls, domain, mentions)
+    text, content_map = render(draft, urls, domain, mentions, kept=other_languages(post))
     before = [row.id for row in await media_db.of_post(conn, post.id)]
     updated = await posts_db.replace_content(conn, post, **_written(draft, text, content_map))
     await status_edits_db.record_media(conn, post.id, before)

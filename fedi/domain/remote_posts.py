@@ -23,6 +23,15 @@ def rendered_content(note: RemoteNote) -> tuple[str, dict[str, str]]:
     return content, {lang: sanitize(text) for lang, text in note.content_map.items()}
 
 
+def main_language(note: RemoteNote) -> str | None:
+    """The post's own language: the contentMap entry that is its content, else its only entry.
+    (Not simply the first key, as Mastodon reads it: the inbox keeps activities as jsonb, which
+    does not keep the order of keys.)"""
+    if len(note.content_map) == 1:
+        return next(iter(note.content_map))
+    return next((code for code, text in note.content_map.items() if text == note.content), None)
+
+
 async def _local_actor(conn: Any, uri: str) -> Actor | None:
     actor = await actors_db.by_uri(conn, uri)
     return actor if actor is not None and actor.local else None
@@ -40,7 +49,7 @@ async def store_remote_note(
         group = await remote_group_of(conn, author)
     content, content_map = rendered_content(note)
     parent = await posts_db.by_uri(conn, note.in_reply_to) if note.in_reply_to else None
-    language = next(iter(note.content_map)) if len(note.content_map) == 1 else None
+    language = main_language(note)
     post = await posts_db.insert_remote(
         conn,
         uri=note.id,

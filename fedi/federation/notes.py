@@ -8,6 +8,7 @@ from fedi.db.actors import Actor
 from fedi.db.groups import Space
 from fedi.db.posts import Post
 from fedi.db.status_views import MediaRow
+from fedi.domain.post_languages import content_map_of
 
 NOTE_CONTEXT: list[Any] = [
     AS_CONTEXT,
@@ -122,7 +123,7 @@ def post_to_note(
                 "attributedTo": group.uri,
             }
     if post.content_map:
-        note["contentMap"] = dict(post.content_map)
+        note["contentMap"] = content_map_of(post)
     if post.edited_at is not None:
         note["updated"] = iso(post.edited_at)
     return note

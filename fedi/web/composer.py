@@ -107,8 +107,9 @@ async def publish(request: Request, member: Member, form: FormData) -> dict[str,
     """Post the composer's form; `ApiRefused` carries the API's reason when it refuses."""
     api = web_context(request).api
     fields = _fields(form)
-    fields += [("media_ids[]", media_id) for media_id in await _upload_images(api, member, form)]
+    # The other languages are checked before any image is uploaded: a refusal leaves nothing.
     fields += extra_fields(form)
+    fields += [("media_ids[]", media_id) for media_id in await _upload_images(api, member, form)]
     target = Target.parse(_text(form, "target"))
     if target.space_id is not None:
         path = f"/api/fedi/v1/groups/{target.group_id}/spaces/{target.space_id}/statuses"
@@ -125,8 +126,26 @@ async def publish(request: Request, member: Member, form: FormData) -> dict[str,
 
 
 def extra_fields(form: FormData) -> list[tuple[str, str]]:
-    """More fields a part of the composer adds (other languages of the post, for one)."""
-    return []
+    """More fields a part of the composer adds: the post in other languages, from the rows of
+    partials/composer_languages.html, as the statuses API's `content_map[<language>]`. A row
+    without text is left out; the API checks the rest, but these mistakes are told here in
+    the reader's language."""
+    languages = [item if isinstance(item, str) else "" for item in form.getlist("extra_language")]
+    texts = [item if isinstance(item, str) else "" for item in form.getlist("extra_text")]
+    own = _text(form, "language")
+    fields: list[tuple[str, str]] = []
+    for index, text in enumerate(texts):
+        language = languages[index].strip() if index < len(languages) else ""
+        if not text.strip():
+            continue
+        if not language:
+            raise ApiRefused(422, N_("Choose the language of each added version of the post."))
+        if language == own:
+            raise ApiRefused(422, N_("An added version cannot be in the post's own language."))
+        if any(name == f"content_map[{language}]" for name, _ in fields):
+            raise ApiRefused(422, N_("Each added language may be chosen only once."))
+        fields.append((f"content_map[{language}]", text.strip()))
+    return fields
 
 
 async def compose(request: Request) -> Response:

@@ -8,6 +8,7 @@ from fedi.db import posts as posts_db
 from fedi.domain import policy, remote_groups
 from fedi.domain.media import keep_remote_media
 from fedi.domain.notifications import notify_edit
+from fedi.domain.remote_posts import main_language
 from inbox.handlers import HandlerContext, Refused, handler
 from inbox.handlers.common import note_from, rendered_content, require_same_host
 from webfinger.resolver import actor_columns, without_media
@@ -33,7 +34,7 @@ async def on_update(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         content=content,
         summary=note.summary,
         sensitive=note.sensitive or bool(note.summary),
-        language=post.language,
+        language=main_language(note),
         content_map=content_map,
         source=None,
     )

@@ -9,6 +9,9 @@ Group posts: Mastodon has no visibility for a group's members, so a `members` po
 mark posts that never leave their server). A post in a group also carries fedi's own `group`:
 `{"id": <the group's account id>, "acct": <its handle>, "space_id": <its space, or null>}`;
 clients that do not know it ignore it. A post outside any group has `group: null`.
+
+fedi's own `content_map` is the post in each of its languages, `{language: HTML}`, its own
+language (`language`, whose HTML is `content`) first; `{}` for a post without a language.
 """
 
 from typing import Any
@@ -23,6 +26,7 @@ from fedi.db import status_views
 from fedi.db.actors import Actor
 from fedi.db.posts import Post
 from fedi.db.status_views import Boost, PostCounts, ViewerFlags
+from fedi.domain.post_languages import content_map_of
 from fedi.urls import Urls
 
 # Our visibilities in Mastodon's words; `local` is public to this node only (GoToSocial's
@@ -161,6 +165,7 @@ class _Page:
             "poll": None,
             "card": None,
             "language": post.language,
+            "content_map": content_map_of(post),
             "group": self._group(post),
         }
         if self.viewer is not None:
@@ -225,6 +230,7 @@ class _Page:
             "in_reply_to_account_id": None,
             "reblog": inner,
             "language": None,
+            "content_map": {},
             "group": None,
         }
         if self.viewer is not None:
