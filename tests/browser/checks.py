@@ -8,7 +8,7 @@ from playwright.async_api import Page, Request
 # Text a translated page may show in Latin letters: what people wrote (names, handles, posts:
 # isolated in <bdi> or dir="auto"), other languages' names in the switcher (each in its own
 # lang), code, and the browser's own labels of file inputs.
-UNTRANSLATED_TEXT = """
+UNTRANSLATED_TEXT = r"""
 () => {
   const skip = "bdi, [dir=auto], code, pre, script, style, [translate=no], input, textarea";
   const pageLanguage = document.documentElement.lang;
