@@ -19,9 +19,9 @@ from fedi.federation import collections
 from fedi.federation.actor_documents import actor_to_document
 from fedi.federation.collections import page_cursor
 from fedi.federation.notes import iso
-from fedi.web.i18n import N_
+from fedi.web.error_pages import error_page
 from fedi.web.negotiation import wants_activity_json
-from fedi.web.page import render as render_page
+from fedi.web.page import NOT_FOUND
 from fedi.web.public_profiles import local_profile, remote_profile
 
 # The verified signer of a GET, None when unsigned; raises when the signature is bad, or when
@@ -35,7 +35,6 @@ def is_signed(request: Request) -> bool:
 
 
 COLLECTIONS = ("outbox", "followers", "following")
-NOT_FOUND_MESSAGE = N_("This page does not exist.")
 # Shielded accounts and groups known to their members only are left out of the lists and counts.
 COUNTERS: dict[str, Callable[[Any, int], Awaitable[int]]] = {
     "outbox": posts_db.count_public_by_actor,
@@ -114,8 +113,7 @@ async def missing_page(request: Request) -> Response:
     repeat the address asked for, so a probe for a hidden name gets nothing of it back."""
     if wants_activity_json(request):
         return not_found_response(request)
-    values = {"heading": N_("Not found"), "message": NOT_FOUND_MESSAGE, "current_path": "/"}
-    return await render_page(request, "error.html", values, status=404)
+    return await error_page(request, 404, NOT_FOUND)
 
 
 def routes(pool: Any, settings: Settings, fetch_signer: FetchSigner) -> list[Route]:

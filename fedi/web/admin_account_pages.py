@@ -12,6 +12,7 @@ from fedi.web import admin_names
 from fedi.web.admin_forms import older, path_id, query_id, text
 from fedi.web.i18n import N_
 from fedi.web.page import (
+    NOT_FOUND,
     PageError,
     redirect,
     register_notices,
@@ -36,7 +37,6 @@ ONE_STEP = {
     "approve": "admin_account_approved",
     "reject": "admin_account_rejected",
 }
-NOT_FOUND = N_("This page does not exist.")
 
 register_notices(
     {

@@ -11,7 +11,7 @@ from fedi.web import admin_names
 from fedi.web.admin_forms import flag, older, path_id, query_id, text
 from fedi.web.i18n import N_
 from fedi.web.page import (
-    PageError,
+    page_not_found,
     redirect,
     register_notices,
     render,
@@ -107,7 +107,7 @@ async def _change(
         await web_context(request).api.call(method, path, member.token, data=data)
     except ApiRefused as refused:
         if refused.status == 404:
-            raise PageError(404, N_("This page does not exist.")) from None
+            raise page_not_found() from None
         return await _show(
             request, member, error=refused.message, status=refused.status, entered=entered
         )

@@ -3,8 +3,7 @@
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from fedi.web.i18n import N_
-from fedi.web.page import PageError
+from fedi.web.page import page_not_found
 from fedi.web.page_api import ApiAnswer
 
 # Row ids are bigints: anything longer is no row, and is not worth asking the API about.
@@ -24,7 +23,7 @@ def flag(form: FormData, name: str) -> str:
 def path_id(request: Request) -> str:
     value = str(request.path_params["id"])
     if not value.isdigit() or len(value) > MAX_ID_DIGITS:
-        raise PageError(404, N_("This page does not exist."))
+        raise page_not_found()
     return value
 
 

@@ -10,6 +10,7 @@ from fedi.web import admin_names
 from fedi.web.admin_forms import older, path_id, query_id, text
 from fedi.web.i18n import N_
 from fedi.web.page import (
+    NOT_FOUND,
     PageError,
     redirect,
     register_notices,
@@ -41,8 +42,6 @@ register_notices(
         "admin_report_account_acted": N_("The action on the account is done."),
     }
 )
-
-NOT_FOUND = N_("This page does not exist.")
 
 
 def _names() -> dict[str, Any]:

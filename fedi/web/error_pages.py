@@ -20,21 +20,29 @@ HEADINGS = {
 DEFAULT_HEADING = N_("Something went wrong")
 
 
-async def page_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PageError)
-    heading = HEADINGS.get(exc.status, DEFAULT_HEADING)
+async def error_page(
+    request: Request, status: int, message: str, *, headers: dict[str, str] | None = None
+) -> Response:
+    """An error page in the reader's language; `message` is an English catalog string or
+    an API's message."""
+    heading = HEADINGS.get(status, DEFAULT_HEADING)
     # Translated here, not by the template's `_()`: that would %-format the text, and an API's
     # message may quote what someone typed, percent signs included.
     words = await words_for(request)
     values: dict[str, str] = {
         "heading": words.translations.gettext(heading),
-        "message": words.translations.gettext(exc.message),
+        "message": words.translations.gettext(message),
     }
-    if exc.status == 404:
+    if status == 404:
         # A missing page never repeats its address (in the sign-in or language links): asked
         # for a hidden group by name, the answer must be the same bytes as for no group at all.
         values["current_path"] = "/"
-    return await render(request, "error.html", values, status=exc.status)
+    return await render(request, "error.html", values, status=status, headers=headers)
+
+
+async def page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    return await error_page(request, exc.status, exc.message)
 
 
 async def sign_in_required(request: Request, exc: Exception) -> Response:

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 from fedi.web.i18n import N_
 from fedi.web.member_forms import form_text, record_id
 from fedi.web.page import (
-    PageError,
+    page_not_found,
     redirect,
     register_notices,
     render,
@@ -112,7 +112,7 @@ async def confirm_follow(request: Request) -> Response:
     account_id = record_id(form_text(form, "account_id"))
     query = cleaned_query(form_text(form, "q"))
     if account_id is None:
-        raise PageError(404, N_("This page does not exist."))
+        raise page_not_found()
     api = web_context(request).api
     try:
         account = await api.get(f"/api/v1/accounts/{account_id}", member.token)

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fedi.domain.accounts import USERNAME
+from fedi.web.error_pages import error_page
 from fedi.web.i18n import N_
-from fedi.web.page import PageError, render, web_context
+from fedi.web.page import NOT_FOUND, PageError, web_context
 from fedi.web.page_api import ApiAnswer, ApiRefused
 from fedi.web.session import Member
 
@@ -42,7 +43,6 @@ ROLE_NAMES = {
     "moderator": N_("Moderator"),
     "member": N_("Member"),
 }
-NOT_FOUND = N_("This page does not exist.")
 
 
 class GroupMissing(Exception):
@@ -65,10 +65,8 @@ def hides_missing(handler: Handler) -> Handler:
 
 
 async def not_found(request: Request) -> Response:
-    # The links back (sign in, language) point at the directory, not at the name asked for:
-    # the page is the same whether or not a group of that name exists.
-    values = {"heading": N_("Not found"), "message": NOT_FOUND, "current_path": "/groups"}
-    return await render(request, "error.html", values, status=404, headers={"Vary": "Accept"})
+    # The page is the same whether or not a group of that name exists.
+    return await error_page(request, 404, NOT_FOUND, headers={"Vary": "Accept"})
 
 
 def group_name(request: Request) -> str:

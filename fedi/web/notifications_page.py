@@ -14,6 +14,7 @@ from fedi.web.i18n import N_
 from fedi.web.member_forms import record_id
 from fedi.web.page import (
     PageError,
+    page_not_found,
     redirect,
     register_notices,
     render,
@@ -86,7 +87,7 @@ async def answer_request(request: Request) -> Response:
     account_id = record_id(str(request.path_params["id"]))
     answer = str(request.path_params["answer"])
     if account_id is None or answer not in ANSWERS:
-        raise PageError(404, N_("This page does not exist."))
+        raise page_not_found()
     try:
         await web_context(request).api.post(
             f"/api/v1/follow_requests/{account_id}/{answer}", member.token

@@ -33,6 +33,7 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 MAX_FORM_FILES = 4
 MAX_FORM_FIELDS = 200
 
+NOT_FOUND = N_("This page does not exist.")
 FORM_EXPIRED = N_("This form has expired or did not come from this site. Please try again.")
 # Short messages shown once after a form was handled, named in the redirect's `notice`.
 NOTICES: dict[str, str] = {
@@ -70,6 +71,11 @@ class PageError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def page_not_found() -> PageError:
+    """The one answer for anything missing or hidden, the same bytes whichever it is."""
+    return PageError(404, NOT_FOUND)
 
 
 class SignInRequired(Exception):

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from fedi.domain.html import sanitize
 from fedi.web.i18n import N_
 from fedi.web.page import (
+    NOT_FOUND,
     PageError,
     current_member,
     redirect,
@@ -27,7 +28,6 @@ from fedi.web.page_api import ApiRefused
 
 PAGE_SIZE = 20
 MAX_ACCT = 500
-NO_SUCH_PAGE = N_("This page does not exist.")
 NO_SUCH_ACCOUNT = N_("No account with this address could be found.")
 
 register_notices(
@@ -74,7 +74,7 @@ async def account_page(request: Request, account: dict[str, Any]) -> Response:
             "GET", f"/api/v1/accounts/{account['id']}/statuses", token, params=params
         )
     except ApiRefused:
-        raise PageError(404, NO_SUCH_PAGE) from None
+        raise PageError(404, NOT_FOUND) from None
     own = member is not None and account["id"] == str(member.actor.id)
     relationship = None
     if member is not None and not own:
@@ -106,7 +106,7 @@ async def local_profile(request: Request, actor_id: int) -> Response:
             f"/api/v1/accounts/{actor_id}", member.token if member else None
         )
     except ApiRefused:
-        raise PageError(404, NO_SUCH_PAGE) from None
+        raise PageError(404, NOT_FOUND) from None
     return await account_page(request, account)
 
 

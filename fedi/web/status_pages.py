@@ -10,6 +10,7 @@ from fedi.web.page import (
     PageError,
     current_member,
     local_path,
+    page_not_found,
     redirect,
     register_notices,
     render,
@@ -26,7 +27,7 @@ register_notices({"deleted": N_("Your post is deleted.")})
 def _status_id(request: Request) -> str:
     value = str(request.path_params["id"])
     if not value.isdigit() or len(value) > 19:
-        raise PageError(404, N_("This page does not exist."))
+        raise page_not_found()
     return value
 
 
@@ -43,7 +44,7 @@ async def thread_page(request: Request, status_id: str) -> Response:
         status = await api.get(f"/api/v1/statuses/{status_id}", token)
         context = await api.get(f"/api/v1/statuses/{status_id}/context", token)
     except ApiRefused:
-        raise PageError(404, N_("This page does not exist.")) from None
+        raise page_not_found() from None
     values = {
         "status": status,
         "ancestors": context["ancestors"],
@@ -60,7 +61,7 @@ async def act(request: Request) -> Response:
     form = await submitted_form(request)
     status_id, action = _status_id(request), str(request.path_params["action"])
     if action not in ACTIONS:
-        raise PageError(404, N_("This page does not exist."))
+        raise page_not_found()
     try:
         await web_context(request).api.post(f"/api/v1/statuses/{status_id}/{action}", member.token)
     except ApiRefused as refused:

@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fedi.web.i18n import N_
 from fedi.web.member_forms import record_id
-from fedi.web.page import PageError, current_member, render, web_context
+from fedi.web.page import current_member, page_not_found, render, web_context
 
 PAGE_SIZE = 20
 # A hashtag as posts carry it: letters, digits and underscores.
@@ -18,7 +17,7 @@ _TAG = re.compile(r"^\w{1,100}$")
 async def tag_timeline(request: Request) -> Response:
     name = str(request.path_params["name"])
     if not _TAG.match(name):
-        raise PageError(404, N_("This page does not exist."))
+        raise page_not_found()
     member = await current_member(request)
     max_id = record_id(request.query_params.get("max_id"))
     page = await web_context(request).api.call(

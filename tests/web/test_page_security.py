@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedi.web.page import PageError
+from fedi.web.i18n import translator
+from fedi.web.page import NOT_FOUND, PageError
 from tests.web.conftest import MakeBrowser
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -111,3 +112,14 @@ async def test_an_error_message_with_a_percent_sign_is_shown_as_written(
     response = await visitor.http.get("/test-refusal")
     assert response.status_code == 422
     assert "100% of &lt;b&gt;that&lt;/b&gt; is wrong" in response.text
+
+
+@pytest.mark.parametrize("path", ["/@nobody", "/groups/nothing_here", "/statuses/999999"])
+async def test_a_missing_page_answers_in_the_readers_language(
+    make_browser: MakeBrowser, path: str
+) -> None:
+    reader = await make_browser(None, **{"accept-language": "ar"})
+    html = await reader.page(path, status=404)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "This page does not exist." not in html
+    assert translator("ar").gettext(NOT_FOUND) in html
