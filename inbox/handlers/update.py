@@ -6,6 +6,7 @@ from activitypub.vocab import ACTOR_TYPES, InvalidDocument, first, parse_actor
 from fedi.db import actors as actors_db
 from fedi.db import posts as posts_db
 from fedi.domain import policy, remote_groups
+from fedi.domain.html import sanitize
 from fedi.domain.media import keep_remote_media
 from fedi.domain.notifications import notify_edit
 from fedi.domain.remote_posts import main_language
@@ -32,7 +33,7 @@ async def on_update(ctx: HandlerContext, activity: dict[str, Any]) -> None:
         ctx.conn,
         post,
         content=content,
-        summary=note.summary,
+        summary=sanitize(note.summary) if note.summary else "",
         sensitive=note.sensitive or bool(note.summary),
         language=main_language(note),
         content_map=content_map,

@@ -33,6 +33,24 @@ async def test_author_edit_keeps_previous_version(node: Node, alice: Actor, zoe:
         assert ["first" in v.content for v in await posts_db.versions(conn, post.id)] == [True]
 
 
+async def test_an_edited_content_warning_is_sanitised_as_a_new_one_is(
+    node: Node, alice: Actor, zoe: Actor
+) -> None:
+    obj = await seed(node, alice, zoe)
+    edited = {
+        **obj,
+        "summary": 'Court <script>alert(1)</script><img src="x" onerror="steal()">',
+        "updated": "2026-11-20T11:00:00Z",
+    }
+    update = {"id": f"{obj['id']}#updates/1", "type": "Update", "actor": zoe.uri, "object": edited}
+    item = await receive(node, zoe, update)
+    assert item.state == "done", item.last_error
+    async with node.pool.acquire() as conn:
+        post = await posts_db.by_uri(conn, str(obj["id"]))
+    assert post is not None and post.summary.startswith("Court")
+    assert "<script" not in post.summary and "onerror" not in post.summary
+
+
 async def test_update_of_someone_elses_post_is_refused(
     node: Node, alice: Actor, zoe: Actor
 ) -> None:
