@@ -4,6 +4,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -95,13 +97,20 @@ async def upsert_remote(conn: Any, **values: Any) -> Actor:
     columns = [name for name in _WRITABLE if name in values and name != "private_key_pem"]
     placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in columns if name != "uri")
-    row = await conn.fetchrow(
+    query = (
         f"INSERT INTO actors (local, fetched_at, {', '.join(columns)})"
         f" VALUES (false, now(), {placeholders})"
         f" ON CONFLICT (uri) DO UPDATE SET fetched_at = now(), {updates}"
-        f" WHERE NOT actors.local RETURNING {_COLUMNS}",
-        *(values[name] for name in columns),
+        f" WHERE NOT actors.local RETURNING {_COLUMNS}"
     )
+    arguments = [values[name] for name in columns]
+    try:
+        async with conn.transaction():
+            row = await conn.fetchrow(query, *arguments)
+    except asyncpg.UniqueViolationError:
+        # Two fetches of the same actor at once: ON CONFLICT arbitrates on the URI only, so
+        # the other insert's key_id can collide first. Its row is there now; this updates it.
+        row = await conn.fetchrow(query, *arguments)
     actor = _actor(row)
     if actor is None:
         raise ValueError(f"{values['uri']} is a local actor and cannot be overwritten")

@@ -1,5 +1,8 @@
 """Actor documents served as ActivityPub JSON or as an HTML profile."""
 
+import asyncio
+from typing import Any
+
 import httpx
 import pytest
 
@@ -7,6 +10,7 @@ from activitypub.vocab import parse_actor
 from fedi.app import Node
 from fedi.domain.accounts import create_user
 from fedi.domain.groups import NewGroup, create_group
+from tests.support.actors import remote_actor
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -106,3 +110,17 @@ async def test_collections_are_ordered_collections(node: Node, client: httpx.Asy
     assert (
         await client.get("/users/alice/secrets", headers={"Accept": AS_JSON})
     ).status_code == 404
+
+
+async def test_two_fetches_of_one_remote_actor_at_once_both_store_it(pool: Any) -> None:
+    """Concurrent resolutions of the same actor (two signed requests arriving together) must
+    not fail on the key id, which ON CONFLICT (uri) does not arbitrate."""
+    for attempt in range(20):
+        username = f"racer{attempt}"
+
+        async def store(name: str) -> int:
+            actor = await remote_actor(pool, name)
+            return actor.id
+
+        first, second = await asyncio.gather(store(username), store(username))
+        assert first == second
