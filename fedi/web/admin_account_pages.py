@@ -9,7 +9,8 @@ from starlette.routing import BaseRoute, Route
 
 from fedi.domain.html import sanitize
 from fedi.web import admin_names
-from fedi.web.admin_forms import older, path_id, query_id, text
+from fedi.web.admin_forms import path_id, query_id
+from fedi.web.forms import form_text
 from fedi.web.i18n import N_
 from fedi.web.page import (
     NOT_FOUND,
@@ -21,7 +22,7 @@ from fedi.web.page import (
     submitted_form,
     web_context,
 )
-from fedi.web.page_api import ApiRefused, FormFields
+from fedi.web.page_api import ApiRefused, FormFields, older
 from fedi.web.session import Member
 
 PAGE = "/admin/accounts"
@@ -131,7 +132,7 @@ async def account_action(request: Request) -> Response:
     member = await require_admin(request)
     form = await submitted_form(request)
     account_id = path_id(request)
-    data = {"type": text(form, "type"), "text": text(form, "text")}
+    data = {"type": form_text(form, "type"), "text": form_text(form, "text")}
     path = f"{API}/{account_id}/action"
     return await _call(request, member, path, data, "admin_account_acted", f"{PAGE}/{account_id}")
 

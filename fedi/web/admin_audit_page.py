@@ -7,8 +7,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.web import admin_names
-from fedi.web.admin_forms import older, query_id
+from fedi.web.admin_forms import query_id
 from fedi.web.page import render, require_admin, web_context
+from fedi.web.page_api import older
 
 PAGE_SIZE = 50
 

@@ -8,7 +8,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.web import admin_names
-from fedi.web.admin_forms import flag, older, path_id, query_id, text
+from fedi.web.admin_forms import path_id, query_id
+from fedi.web.forms import api_flag, form_text
 from fedi.web.i18n import N_
 from fedi.web.page import (
     page_not_found,
@@ -19,7 +20,7 @@ from fedi.web.page import (
     submitted_form,
     web_context,
 )
-from fedi.web.page_api import ApiRefused, FormFields
+from fedi.web.page_api import ApiRefused, FormFields, older
 from fedi.web.session import Member
 
 PAGE = "/admin/domains"
@@ -71,7 +72,7 @@ async def _show(
         "allows": allows.body,
         "allows_next": older(allows, PAGE_SIZE),
         "error": error,
-        "refill": {entered[0]: {name: text(entered[1], name) for name in entered[1]}}
+        "refill": {entered[0]: {name: form_text(entered[1], name) for name in entered[1]}}
         if entered
         else {},
         "modes": admin_names.FEDERATION_MODES,
@@ -87,9 +88,9 @@ async def domains_page(request: Request) -> Response:
 
 
 def _block_fields(form: FormData) -> dict[str, str]:
-    fields = {name: flag(form, name) for name in BLOCK_FLAGS}
+    fields = {name: api_flag(form, name) for name in BLOCK_FLAGS}
     for name in ("severity", "private_comment", "public_comment"):
-        fields[name] = text(form, name)
+        fields[name] = form_text(form, name)
     return fields
 
 
@@ -117,14 +118,14 @@ async def _change(
 async def set_mode(request: Request) -> Response:
     member = await require_admin(request)
     form = await submitted_form(request)
-    call = ("PUT", MODE, {"mode": text(form, "mode")})
+    call = ("PUT", MODE, {"mode": form_text(form, "mode")})
     return await _change(request, member, call, "admin_federation_mode_saved")
 
 
 async def add_block(request: Request) -> Response:
     member = await require_admin(request)
     form = await submitted_form(request)
-    call = ("POST", BLOCKS, {"domain": text(form, "domain"), **_block_fields(form)})
+    call = ("POST", BLOCKS, {"domain": form_text(form, "domain"), **_block_fields(form)})
     return await _change(request, member, call, "admin_domain_blocked", ("block", form))
 
 
@@ -145,7 +146,7 @@ async def remove_block(request: Request) -> Response:
 async def add_allow(request: Request) -> Response:
     member = await require_admin(request)
     form = await submitted_form(request)
-    call = ("POST", ALLOWS, {"domain": text(form, "domain")})
+    call = ("POST", ALLOWS, {"domain": form_text(form, "domain")})
     return await _change(request, member, call, "admin_domain_allowed", ("allow", form))
 
 

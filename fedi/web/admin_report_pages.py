@@ -7,7 +7,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.web import admin_names
-from fedi.web.admin_forms import older, path_id, query_id, text
+from fedi.web.admin_forms import path_id, query_id
+from fedi.web.forms import form_text
 from fedi.web.i18n import N_
 from fedi.web.page import (
     NOT_FOUND,
@@ -19,7 +20,7 @@ from fedi.web.page import (
     submitted_form,
     web_context,
 )
-from fedi.web.page_api import ApiRefused, FormFields
+from fedi.web.page_api import ApiRefused, FormFields, older
 from fedi.web.session import Member
 
 PAGE = "/admin/reports"
@@ -118,7 +119,7 @@ async def report_action(request: Request) -> Response:
     if action not in REPORT_ACTIONS:
         raise PageError(404, NOT_FOUND)
     endpoint, notice = REPORT_ACTIONS[action]
-    data = {"note": text(form, "note")} if action == "resolve" else {}
+    data = {"note": form_text(form, "note")} if action == "resolve" else {}
     return await _call(request, member, f"{API}/{path_id(request)}/{endpoint}", data, notice)
 
 
@@ -129,7 +130,11 @@ async def account_action(request: Request) -> Response:
     report_id = path_id(request)
     # The account is the report's own target, never one named by the form.
     target = (await _report(request, member, report_id))["target_account"]
-    data = {"type": text(form, "type"), "text": text(form, "text"), "report_id": report_id}
+    data = {
+        "type": form_text(form, "type"),
+        "text": form_text(form, "text"),
+        "report_id": report_id,
+    }
     path = f"/api/v1/admin/accounts/{target['id']}/action"
     return await _call(request, member, path, data, "admin_report_account_acted")
 

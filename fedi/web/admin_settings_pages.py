@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fedi.web.admin_forms import older, path_id, query_id, text
+from fedi.web.admin_forms import path_id, query_id
+from fedi.web.forms import form_text
 from fedi.web.i18n import LANGUAGES, N_, Translator
 from fedi.web.page import (
     PageError,
@@ -25,7 +26,7 @@ from fedi.web.page import (
     web_context,
     words_for,
 )
-from fedi.web.page_api import ApiRefused
+from fedi.web.page_api import ApiRefused, older
 from fedi.web.session import Member
 from fedi.web.templating import POST_LANGUAGES
 
@@ -148,10 +149,10 @@ async def settings_page(request: Request) -> Response:
 def _entered(form: FormData) -> dict[str, Any]:
     languages = [value for value in form.getlist("languages") if isinstance(value, str)]
     return {
-        "name": text(form, "name")[:MAX_FIELD],
-        "description": text(form, "description")[:MAX_FIELD],
-        "rules": text(form, "rules")[:MAX_FIELD],
-        "registrations": text(form, "registrations"),
+        "name": form_text(form, "name")[:MAX_FIELD],
+        "description": form_text(form, "description")[:MAX_FIELD],
+        "rules": form_text(form, "rules")[:MAX_FIELD],
+        "registrations": form_text(form, "registrations"),
         "languages": [language[:50] for language in languages[:100]],
     }
 
@@ -199,7 +200,10 @@ async def invitations_page(request: Request) -> Response:
 async def make_invitation(request: Request) -> Response:
     member = await require_admin(request)
     form = await submitted_form(request)
-    data = {"max_uses": text(form, "max_uses")[:20], "expires_in": text(form, "expires_in")[:20]}
+    data = {
+        "max_uses": form_text(form, "max_uses")[:20],
+        "expires_in": form_text(form, "expires_in")[:20],
+    }
     try:
         await web_context(request).api.post(INVITATIONS_API, member.token, data)
     except ApiRefused as refused:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from fedi.web.forms import form_text
 from fedi.web.i18n import N_
 from fedi.web.page import (
     PageError,
@@ -57,26 +58,21 @@ class Target:
         return cls()
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _fields(form: FormData) -> list[tuple[str, str]]:
-    visibility = _text(form, "visibility") or "public"
+    visibility = form_text(form, "visibility") or "public"
     fields = [
-        ("status", _text(form, "status")),
-        ("spoiler_text", _text(form, "spoiler_text")),
-        ("language", _text(form, "language")),
+        ("status", form_text(form, "status")),
+        ("spoiler_text", form_text(form, "spoiler_text")),
+        ("language", form_text(form, "language")),
     ]
     if visibility == "local":
         fields += [("visibility", "public"), ("local_only", "true")]
     else:
         fields.append(("visibility", visibility))
-    if _text(form, "sensitive"):
+    if form_text(form, "sensitive"):
         fields.append(("sensitive", "true"))
-    if _text(form, "in_reply_to_id"):
-        fields.append(("in_reply_to_id", _text(form, "in_reply_to_id")))
+    if form_text(form, "in_reply_to_id"):
+        fields.append(("in_reply_to_id", form_text(form, "in_reply_to_id")))
     return fields
 
 
@@ -110,14 +106,14 @@ async def publish(request: Request, member: Member, form: FormData) -> dict[str,
     # The other languages are checked before any image is uploaded: a refusal leaves nothing.
     fields += extra_fields(form)
     fields += [("media_ids[]", media_id) for media_id in await _upload_images(api, member, form)]
-    target = Target.parse(_text(form, "target"))
+    target = Target.parse(form_text(form, "target"))
     if target.space_id is not None:
         path = f"/api/fedi/v1/groups/{target.group_id}/spaces/{target.space_id}/statuses"
     elif target.group_id is not None:
         group = await api.get(f"/api/fedi/v1/groups/{target.group_id}", member.token)
         path = "/api/v1/statuses"
         fields = [(name, value) for name, value in fields if name != "status"]
-        fields.append(("status", f"@{group['acct']} {_text(form, 'status')}"))
+        fields.append(("status", f"@{group['acct']} {form_text(form, 'status')}"))
     else:
         path = "/api/v1/statuses"
     answer = await api.call("POST", path, member.token, data=fields)
@@ -132,7 +128,7 @@ def extra_fields(form: FormData) -> list[tuple[str, str]]:
     the reader's language."""
     languages = [item if isinstance(item, str) else "" for item in form.getlist("extra_language")]
     texts = [item if isinstance(item, str) else "" for item in form.getlist("extra_text")]
-    own = _text(form, "language")
+    own = form_text(form, "language")
     fields: list[tuple[str, str]] = []
     for index, text in enumerate(texts):
         language = languages[index].strip() if index < len(languages) else ""
@@ -151,8 +147,8 @@ def extra_fields(form: FormData) -> list[tuple[str, str]]:
 async def compose(request: Request) -> Response:
     member = await require_member(request)
     form = await submitted_form(request)
-    back = local_path(_text(form, "back") or None, "/home")
-    if not _text(form, "status") and not any(
+    back = local_path(form_text(form, "back") or None, "/home")
+    if not form_text(form, "status") and not any(
         isinstance(item, UploadFile) and item.filename for item in form.getlist("images")
     ):
         raise PageError(422, N_("Write something or add an image before posting."))

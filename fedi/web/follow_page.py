@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from fedi.web.forms import form_text, record_id
 from fedi.web.i18n import N_
-from fedi.web.member_forms import form_text, record_id
 from fedi.web.page import (
     page_not_found,
     redirect,

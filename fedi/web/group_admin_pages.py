@@ -6,20 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fedi.web.group_lookup import GroupMissing, hides_missing, older
-from fedi.web.group_manage import (
-    Managed,
-    act,
-    call,
-    cursor,
-    managed,
-    managed_form,
-    render_tab,
-    text,
-)
+from fedi.web.forms import form_text, max_id_cursor
+from fedi.web.group_lookup import GroupMissing, hides_missing
+from fedi.web.group_manage import Managed, act, call, managed, managed_form, render_tab
 from fedi.web.i18n import N_
 from fedi.web.page import redirect, register_notices
-from fedi.web.page_api import ApiRefused
+from fedi.web.page_api import ApiRefused, older
 
 LIST_SIZE = 40
 MAX_REASON = 1_000
@@ -50,7 +42,7 @@ async def _rows(
         found,
         "GET",
         "/members",
-        params={"state": state, "limit": LIST_SIZE, **(cursor(request) if paged else {})},
+        params={"state": state, "limit": LIST_SIZE, **(max_id_cursor(request) if paged else {})},
     )
     return answer.body, older(answer, LIST_SIZE)
 
@@ -97,7 +89,7 @@ async def invitations(request: Request) -> Response:
 @hides_missing
 async def invite(request: Request) -> Response:
     found, form = await managed_form(request, "moderator")
-    handle = text(form, "handle")
+    handle = form_text(form, "handle")
     if not handle:
         error = N_("Write the name of a local account or a handle such as name@example.org.")
         return await _invitations(request, found, error=error, status=422)
@@ -128,7 +120,11 @@ async def members(request: Request) -> Response:
 async def set_role(request: Request) -> Response:
     found, form = await managed_form(request, "admin")
     await act(
-        request, found, "PUT", f"/members/{_account_id(request)}/role", {"role": text(form, "role")}
+        request,
+        found,
+        "PUT",
+        f"/members/{_account_id(request)}/role",
+        {"role": form_text(form, "role")},
     )
     return redirect(f"{found.page_path}/members", "groups_role_changed")
 
@@ -136,7 +132,7 @@ async def set_role(request: Request) -> Response:
 @hides_missing
 async def ban(request: Request) -> Response:
     found, form = await managed_form(request, "moderator")
-    reason = text(form, "reason")[:MAX_REASON]
+    reason = form_text(form, "reason")[:MAX_REASON]
     await act(request, found, "POST", f"/members/{_account_id(request)}/ban", {"reason": reason})
     return redirect(f"{found.page_path}/members", "groups_banned")
 
@@ -154,7 +150,7 @@ async def remove(request: Request) -> Response:
     free to ask again, and the log says both."""
     found, form = await managed_form(request, "moderator")
     account = f"/members/{_account_id(request)}"
-    reason = text(form, "reason")[:MAX_REASON]
+    reason = form_text(form, "reason")[:MAX_REASON]
     await act(request, found, "POST", f"{account}/ban", {"reason": reason})
     await act(request, found, "POST", f"{account}/unban")
     return redirect(f"{found.page_path}/members", "groups_member_removed")

@@ -14,7 +14,7 @@ from fedi.domain.accounts import USERNAME
 from fedi.web.error_pages import error_page
 from fedi.web.i18n import N_
 from fedi.web.page import NOT_FOUND, PageError, web_context
-from fedi.web.page_api import ApiAnswer, ApiRefused
+from fedi.web.page_api import ApiRefused
 from fedi.web.session import Member
 
 GROUPS_API = "/api/fedi/v1/groups"
@@ -98,11 +98,6 @@ async def group_spaces(request: Request, member: Member | None, group_id: str) -
     token = member.token if member else None
     spaces: list[Any] = await web_context(request).api.get(f"{GROUPS_API}/{group_id}/spaces", token)
     return spaces
-
-
-def older(answer: ApiAnswer, size: int) -> str | None:
-    """The cursor of the next, older page: only after a full one (the API links one always)."""
-    return answer.next_max_id if len(answer.body) >= size else None
 
 
 def role_of(group: dict[str, Any]) -> str | None:

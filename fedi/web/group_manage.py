@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedi.web.forms import form_text
 from fedi.web.group_lookup import GROUPS_API, find_group, group_labels, has_role, role_of
 from fedi.web.i18n import N_
 from fedi.web.page import (
@@ -78,18 +79,8 @@ async def managed_form(request: Request, minimum: str) -> tuple[Managed, FormDat
     return await _checked(request, member, minimum), form
 
 
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def back_to(form: FormData, default: str) -> str:
-    return local_path(text(form, "back") or None, default)
-
-
-def cursor(request: Request) -> dict[str, str]:
-    value = request.query_params.get("max_id")
-    return {"max_id": value} if value and value.isdigit() and len(value) <= 19 else {}
+    return local_path(form_text(form, "back") or None, default)
 
 
 async def call(

@@ -6,12 +6,12 @@ groups.py answers servers and hands browsers to `group_page` and `space_page` he
 
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.web.composer import VISIBILITIES
+from fedi.web.forms import form_text, max_id_cursor
 from fedi.web.group_lookup import (
     GROUPS_API,
     GroupMissing,
@@ -20,7 +20,6 @@ from fedi.web.group_lookup import (
     group_spaces,
     has_role,
     hides_missing,
-    older,
 )
 from fedi.web.i18n import N_
 from fedi.web.page import (
@@ -33,7 +32,7 @@ from fedi.web.page import (
     submitted_form,
     web_context,
 )
-from fedi.web.page_api import ApiRefused
+from fedi.web.page_api import ApiRefused, older
 from fedi.web.session import Member
 
 PAGE_SIZE = 20
@@ -61,15 +60,6 @@ register_notices(
 )
 
 
-def _cursor(value: str | None) -> dict[str, str]:
-    return {"max_id": value} if value and value.isdigit() and len(value) <= 19 else {}
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _token(member: Member | None) -> str | None:
     return member.token if member else None
 
@@ -88,7 +78,7 @@ async def _directory(
         "GET",
         GROUPS_API,
         token,
-        params={"limit": PAGE_SIZE, **_cursor(request.query_params.get("max_id"))},
+        params={"limit": PAGE_SIZE, **max_id_cursor(request)},
     )
     mine = await api.get(GROUPS_API, token, member="true", limit=MY_GROUPS) if member else []
     values = {
@@ -109,7 +99,7 @@ async def directory(request: Request) -> Response:
 async def create(request: Request) -> Response:
     member = await require_member(request)
     form = await submitted_form(request)
-    fields = {name: _text(form, name) for name in CREATE_FIELDS}
+    fields = {name: form_text(form, name) for name in CREATE_FIELDS}
     try:
         group = await web_context(request).api.post(
             GROUPS_API, member.token, {name: value for name, value in fields.items() if value}
@@ -132,7 +122,7 @@ async def _statuses(
         "GET",
         f"{GROUPS_API}/{group_id}/spaces/{space_id}/statuses",
         _token(member),
-        params={"limit": PAGE_SIZE, **_cursor(request.query_params.get("max_id"))},
+        params={"limit": PAGE_SIZE, **max_id_cursor(request)},
     )
     return page.body, older(page, PAGE_SIZE)
 

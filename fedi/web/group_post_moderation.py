@@ -4,8 +4,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from fedi.web.forms import form_text
 from fedi.web.group_lookup import hides_missing
-from fedi.web.group_manage import act, back_to, managed_form, text
+from fedi.web.group_manage import act, back_to, managed_form
 from fedi.web.i18n import N_
 from fedi.web.page import PageError, redirect, register_notices
 
@@ -26,7 +27,7 @@ def _status_path(request: Request) -> str:
 @hides_missing
 async def remove(request: Request) -> Response:
     found, form = await managed_form(request, "moderator")
-    reason = text(form, "reason")[:MAX_REASON]
+    reason = form_text(form, "reason")[:MAX_REASON]
     await act(request, found, "DELETE", _status_path(request), {"reason": reason})
     return redirect(back_to(form, f"/groups/{found.group['username']}"), "groups_post_removed")
 
@@ -34,7 +35,7 @@ async def remove(request: Request) -> Response:
 @hides_missing
 async def move(request: Request) -> Response:
     found, form = await managed_form(request, "moderator")
-    space_id = text(form, "space_id")
+    space_id = form_text(form, "space_id")
     if not space_id.isdigit():
         raise PageError(422, N_("Choose the space to move the post to."))
     await act(request, found, "POST", _status_path(request) + "/move", {"space_id": space_id})

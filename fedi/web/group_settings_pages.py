@@ -6,11 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fedi.web.group_lookup import ROLE_NAMES, VISIBILITY_NAMES, hides_missing, older
-from fedi.web.group_manage import Managed, call, cursor, managed, managed_form, render_tab, text
+from fedi.web.forms import form_text, max_id_cursor
+from fedi.web.group_lookup import ROLE_NAMES, VISIBILITY_NAMES, hides_missing
+from fedi.web.group_manage import Managed, call, managed, managed_form, render_tab
 from fedi.web.i18n import N_
 from fedi.web.page import redirect, register_notices
-from fedi.web.page_api import ApiRefused
+from fedi.web.page_api import ApiRefused, older
 
 LOG_SIZE = 40
 STRICTNESS = ("public", "members", "confidential")
@@ -77,8 +78,8 @@ async def settings(request: Request) -> Response:
 @hides_missing
 async def save_settings(request: Request) -> Response:
     found, form = await managed_form(request, "admin")
-    shown: dict[str, Any] = {name: text(form, name) for name in SETTINGS_FIELDS}
-    shown["rules"] = text(form, "rules")
+    shown: dict[str, Any] = {name: form_text(form, name) for name in SETTINGS_FIELDS}
+    shown["rules"] = form_text(form, "rules")
     change: dict[str, Any] = {
         "display_name": shown["display_name"],
         "note": shown["note"],
@@ -132,7 +133,7 @@ async def spaces(request: Request) -> Response:
 @hides_missing
 async def create_space(request: Request) -> Response:
     found, form = await managed_form(request, "admin")
-    fields = {name: text(form, name) for name in ("name", "slug", "description", "visibility")}
+    fields = {name: form_text(form, name) for name in ("name", "slug", "description", "visibility")}
     if not fields["name"]:
         error = N_("A space needs a name.")
         return await _spaces(request, found, form=fields, error=error, status=422)
@@ -174,7 +175,11 @@ def _entry(entry: dict[str, Any]) -> dict[str, Any]:
 async def log(request: Request) -> Response:
     found = await managed(request, "admin")
     answer = await call(
-        request, found, "GET", "/moderation_log", params={"limit": LOG_SIZE, **cursor(request)}
+        request,
+        found,
+        "GET",
+        "/moderation_log",
+        params={"limit": LOG_SIZE, **max_id_cursor(request)},
     )
     values = {
         "entries": [_entry(entry) for entry in answer.body],

@@ -55,6 +55,12 @@ def _next_max_id(response: httpx.Response) -> str | None:
     return str(found) if found else None
 
 
+def older(answer: ApiAnswer, limit: int) -> str | None:
+    """The cursor of the next, older page; none after a short page, which is the last one
+    (the API links onwards from every page that has anything on it)."""
+    return answer.next_max_id if len(answer.body) >= limit else None
+
+
 class PageApi:
     """One in-process HTTP client for the life of the app."""
 

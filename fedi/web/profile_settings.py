@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.web.composer import VISIBILITIES
+from fedi.web.forms import form_text, form_ticked
 from fedi.web.i18n import N_
-from fedi.web.member_forms import form_text, form_ticked
 from fedi.web.page import (
     redirect,
     register_notices,

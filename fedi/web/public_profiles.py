@@ -24,7 +24,7 @@ from fedi.web.page import (
     submitted_form,
     web_context,
 )
-from fedi.web.page_api import ApiRefused
+from fedi.web.page_api import ApiRefused, older
 
 PAGE_SIZE = 20
 MAX_ACCT = 500
@@ -89,8 +89,7 @@ async def account_page(request: Request, account: dict[str, Any]) -> Response:
             for field in account.get("fields") or []
         ],
         "statuses": page.body,
-        # The API links an older page even after a short one; only a full page may have more.
-        "next_max_id": page.next_max_id if len(page.body) >= PAGE_SIZE else None,
+        "next_max_id": older(page, PAGE_SIZE),
         "own": own,
         "relationship": relationship,
         "profile_path": f"/@{account['acct']}",

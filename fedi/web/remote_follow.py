@@ -17,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.client import ActivityPubClient, FetchError
 from activitypub.hosts import InvalidHost, host_of
+from fedi.web.forms import form_text
 from fedi.web.i18n import N_
-from fedi.web.member_forms import form_text
 from fedi.web.page import (
     PageError,
     redirect,

@@ -5,6 +5,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fedi.web.composer import VISIBILITIES
+from fedi.web.forms import record_id
 from fedi.web.i18n import N_
 from fedi.web.page import (
     PageError,
@@ -25,8 +26,8 @@ register_notices({"deleted": N_("Your post is deleted.")})
 
 
 def _status_id(request: Request) -> str:
-    value = str(request.path_params["id"])
-    if not value.isdigit() or len(value) > 19:
+    value = record_id(str(request.path_params["id"]))
+    if value is None:
         raise page_not_found()
     return value
 

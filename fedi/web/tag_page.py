@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fedi.web.member_forms import record_id
+from fedi.web.forms import record_id
 from fedi.web.page import current_member, page_not_found, render, web_context
 
 PAGE_SIZE = 20
