@@ -6,7 +6,7 @@ tied to the browser; `submitted_form` refuses a post without a valid one before 
 """
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -58,10 +58,20 @@ class WebContext:
     pool: Any
     settings: Settings
     api: PageApi
+    # The form key, read once: a server secret never changes after it is first stored, and
+    # every page (its forms' tokens) and every post (their check) needs it.
+    _form_key: list[bytes] = field(default_factory=list)
 
     @property
     def secure_cookies(self) -> bool:
         return self.settings.scheme == "https"
+
+    async def form_key(self) -> bytes:
+        if not self._form_key:
+            async with self.pool.acquire() as conn:
+                key = await oauth_db.server_secret(conn, FORM_KEY_NAME, secrets.token_bytes(32))
+            self._form_key.append(key)
+        return self._form_key[0]
 
 
 class PageError(Exception):
@@ -107,13 +117,19 @@ async def require_admin(connection: HTTPConnection) -> Member:
 
 
 async def reader_language(connection: HTTPConnection) -> str:
+    """Decided once per request: the layout, the page and its error handler all ask."""
+    if "fedi.language" in connection.scope:
+        decided: str = connection.scope["fedi.language"]
+        return decided
     member = await current_member(connection)
     chosen: str | None = None
     if member is not None:
         async with web_context(connection).pool.acquire() as conn:
             chosen = await sessions_db.interface_language(conn, member.actor.id)
     chosen = chosen or connection.cookies.get(LANGUAGE_COOKIE)
-    return choose_language(chosen, connection.headers.get("accept-language"))
+    language = choose_language(chosen, connection.headers.get("accept-language"))
+    connection.scope["fedi.language"] = language
+    return language
 
 
 async def words_for(connection: HTTPConnection) -> Translator:
@@ -123,11 +139,6 @@ async def words_for(connection: HTTPConnection) -> Translator:
 def language_choices() -> list[tuple[str, str]]:
     """Each language of the pages, named in itself (a reader finds their own at a glance)."""
     return [(code, Locale.parse(code).get_display_name(code) or code) for code in LANGUAGES]
-
-
-async def _form_key(pool: Any) -> bytes:
-    async with pool.acquire() as conn:
-        return await oauth_db.server_secret(conn, FORM_KEY_NAME, secrets.token_bytes(32))
 
 
 def local_path(target: str | None, default: str = "/") -> str:
@@ -153,7 +164,7 @@ async def submitted_form(request: Request) -> FormData:
     """The posted form, once its CSRF token is checked; a stale or forged one is a 403."""
     form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
     token = form.get("csrf_token")
-    key = await _form_key(web_context(request).pool)
+    key = await web_context(request).form_key()
     if not csrf.check_token(
         key, csrf.browser_id(request), FORM_PURPOSE, token if isinstance(token, str) else None
     ):
@@ -177,7 +188,7 @@ async def render(
     browser = csrf.browser_id(request)
     fresh_browser = browser is None
     browser = browser or csrf.new_browser_id()
-    key = await _form_key(context.pool)
+    key = await context.form_key()
     notice_key = request.query_params.get("notice")
     profile = await instance_profile.effective_from_pool(context.pool, context.settings)
     page_values = {
