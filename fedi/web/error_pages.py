@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from fedi.web.i18n import N_
-from fedi.web.page import PageError, render, words_for
+from fedi.web.page import PageError, render
 
 HEADINGS = {
     400: N_("That did not work"),
@@ -25,14 +25,9 @@ async def error_page(
 ) -> Response:
     """An error page in the reader's language; `message` is an English catalog string or
     an API's message."""
-    heading = HEADINGS.get(status, DEFAULT_HEADING)
-    # Translated here, not by the template's `_()`: that would %-format the text, and an API's
-    # message may quote what someone typed, percent signs included.
-    words = await words_for(request)
-    values: dict[str, str] = {
-        "heading": words.translations.gettext(heading),
-        "message": words.translations.gettext(message),
-    }
+    # The template translates them with `|translated`, not `_()`: an API's message may quote
+    # what someone typed, percent signs included, and `_()` would %-format it.
+    values = {"heading": HEADINGS.get(status, DEFAULT_HEADING), "message": message}
     if status == 404:
         # A missing page never repeats its address (in the sign-in or language links): asked
         # for a hidden group by name, the answer must be the same bytes as for no group at all.

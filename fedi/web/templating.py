@@ -126,6 +126,10 @@ def templates_for(language: str) -> Jinja2Templates:
         )
     _locale_filters(environment, language)
     _page_helpers(environment)
+    # For text that may not be ours (an API's message quoting what someone typed): translated
+    # when the catalog has it, never %-formatted as `_()` does.
+    catalog = translations
+    environment.filters["translated"] = lambda text: catalog.gettext(text) if catalog else text
     environment.globals["page_language"] = language
     return found
 

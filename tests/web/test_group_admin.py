@@ -93,6 +93,16 @@ async def test_inviting_a_local_account_and_a_bad_handle(
     assert 'value="nobody_here"' in response.text
 
 
+async def test_an_api_refusal_quoting_a_percent_sign_is_shown_as_typed(
+    node: Node, make_browser: MakeBrowser
+) -> None:
+    alice, _, _ = await owner_and_member(node, make_browser, "members", "invite")
+    page = f"{MANAGE}/invitations"
+    response = await alice.submit(page, {"handle": "half%_of"}, token_from=page)
+    assert response.status_code == 404
+    assert "no local account half%_of" in response.text
+
+
 async def test_a_confidential_group_invites_no_remote_handle(
     node: Node, make_browser: MakeBrowser
 ) -> None:
